@@ -28,6 +28,12 @@ stage_name(enum stage s)
 	return (unsigned)s < STAGE_COUNT ? stage_names[s] : "unknown";
 }
 
+enum stage
+stage_initial(bool from_template)
+{
+	return from_template ? STAGE_SCORING : STAGE_STANDARDS;
+}
+
 /* a -> b: the related standards are collected. */
 static void
 stage_guard_pool(const struct stage_snapshot *snap, struct problems *out)

@@ -30,6 +30,12 @@ bool stage_parse(const char *name, enum stage *out);
 /* Returns a static string. */
 const char *stage_name(enum stage s);
 
+/*
+ * Where a new evaluation starts: at `scoring` when made from a template
+ * (the rules already did a-e for that field), else at `standards`.
+ */
+enum stage stage_initial(bool from_template);
+
 /* A candidate indicator of the pool, as the guards need it. */
 struct stage_candidate {
 	const char *code;

@@ -45,6 +45,14 @@ test_names_round_trip(void **state)
 	assert_false(stage_parse("", &s));
 }
 
+static void
+test_initial_stage(void **state)
+{
+	(void)state;
+	assert_int_equal(stage_initial(true), STAGE_SCORING);
+	assert_int_equal(stage_initial(false), STAGE_STANDARDS);
+}
+
 /* A whole procedure, each guard first refusing, then allowing. */
 static void
 test_procedure_guards(void **state)
@@ -188,6 +196,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_names_round_trip),
+	    cmocka_unit_test(test_initial_stage),
 	    cmocka_unit_test(test_procedure_guards),
 	    cmocka_unit_test(test_only_the_next_stage),
 	    cmocka_unit_test(test_going_back),
