@@ -13,7 +13,7 @@ void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
 /* Aborts when nmemb * size overflows. */
 void *xreallocarray(void *ptr, size_t nmemb, size_t size);
-/* s must not be NULL. */
+/* s must not be NULL; xstrndup stops at a NUL like POSIX strndup. */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* printf into a new string. */
