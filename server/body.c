@@ -1,0 +1,124 @@
+/* Field readers that answer the request when the input is wrong. */
+#include "body.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+body_invalid(struct req *r, const char *field, const char *fmt, ...)
+{
+	char message[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	http_reply_error_details(r, 422, "invalid_field",
+				 json_pack("{s:s}", "field", field), "%s",
+				 message);
+}
+
+bool
+body_only(struct req *r, const char *const *fields)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(r->body, key, value)
+	{
+		size_t i;
+
+		for (i = 0; fields[i] != NULL; i++) {
+			if (strcmp(fields[i], key) == 0)
+				break;
+		}
+		if (fields[i] == NULL) {
+			http_reply_error_details(
+			    r, 400, "unknown_field",
+			    json_pack("{s:s}", "field", key),
+			    "the body has a field this request does not take: "
+			    "\"%.64s\"",
+			    key);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+body_string(struct req *r, const char *field, bool required, size_t min,
+	    size_t max, const char **out)
+{
+	json_t *v = json_object_get(r->body, field);
+	size_t len;
+
+	*out = NULL;
+	if (v == NULL) {
+		if (!required)
+			return true;
+		http_reply_error_details(r, 400, "bad_request",
+					 json_pack("{s:s}", "field", field),
+					 "\"%s\" is required", field);
+		return false;
+	}
+	if (!json_is_string(v)) {
+		http_reply_error_details(r, 400, "bad_request",
+					 json_pack("{s:s}", "field", field),
+					 "\"%s\" must be a string", field);
+		return false;
+	}
+	len = json_string_length(v);
+	if (len < min || len > max) {
+		body_invalid(r, field, "\"%s\" must be %zu to %zu bytes long",
+			     field, min, max);
+		return false;
+	}
+	*out = json_string_value(v);
+	return true;
+}
+
+bool
+body_bool(struct req *r, const char *field, bool *present, bool *out)
+{
+	json_t *v = json_object_get(r->body, field);
+
+	*present = v != NULL;
+	if (v == NULL)
+		return true;
+	if (!json_is_boolean(v)) {
+		http_reply_error_details(r, 400, "bad_request",
+					 json_pack("{s:s}", "field", field),
+					 "\"%s\" must be true or false", field);
+		return false;
+	}
+	*out = json_is_true(v);
+	return true;
+}
+
+bool
+query_int(struct req *r, const char *name, int64_t min, int64_t max,
+	  int64_t *out)
+{
+	const char *v = router_query_get(&r->query, name);
+	int64_t n = 0;
+
+	if (v == NULL)
+		return true;
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || p - v >= 18) {
+			n = -1;
+			break;
+		}
+		n = n * 10 + (*p - '0');
+	}
+	if (v[0] == '\0' || n < min || n > max) {
+		http_reply_error_details(
+		    r, 400, "bad_query", json_pack("{s:s}", "parameter", name),
+		    "\"%s\" must be a whole number from %lld to %lld", name,
+		    (long long)min, (long long)max);
+		return false;
+	}
+	*out = n;
+	return true;
+}

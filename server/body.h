@@ -1,0 +1,42 @@
+/*
+ * Reading request bodies and query strings field by field.  Each reader
+ * answers the request itself when the field is wrong and returns false, so
+ * a handler reads its input as a short list of `if (!body_...) return;`.
+ *   400 bad_request: a field missing, of the wrong type, or unknown
+ *   422 invalid_field: the right type, breaking a rule (details.field)
+ */
+#ifndef PINGSHEN_BODY_H
+#define PINGSHEN_BODY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+/* Refuses any member of r->body not named in fields (NULL-terminated). */
+bool body_only(struct req *r, const char *const *fields);
+
+/*
+ * A string member of r->body of min..max bytes (UTF-8 is guaranteed by the
+ * JSON parser).  *out is NULL when absent and not required; it points into
+ * r->body.
+ */
+bool body_string(struct req *r, const char *field, bool required, size_t min,
+		 size_t max, const char **out);
+
+/* A boolean member; *present tells whether it was there. */
+bool body_bool(struct req *r, const char *field, bool *present, bool *out);
+
+/*
+ * A query parameter that is a positive integer (an id or cursor) or a
+ * count within 1..max.  *out keeps its default when absent.
+ */
+bool query_int(struct req *r, const char *name, int64_t min, int64_t max,
+	       int64_t *out);
+
+/* A 422 invalid_field about field, with a message. */
+void body_invalid(struct req *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

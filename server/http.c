@@ -1,0 +1,890 @@
+/*
+ * The HTTP layer: evhttp over OpenSSL bufferevents, with the limits evhttp
+ * 2.1 lacks added around it (NOTES.md): a connection cap, an absolute
+ * deadline to receive each request, our own routing, and JSON errors.
+ *
+ * Every accepted connection owns exactly one SSL object, so the connection
+ * record hangs off the SSL's ex_data: OpenSSL frees it, through
+ * http_conn_gone, exactly when evhttp frees the connection.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "metrics.h"
+#include "tls.h"
+#include "token.h"
+#include "txn.h"
+#include "xalloc.h"
+
+struct http {
+	struct server *srv;
+	struct evhttp *evhttp;
+	struct evconnlistener *listener;
+	SSL_CTX *tls;
+	int open;     /* accepted connections not yet closed */
+	int active;   /* requests being handled */
+	bool paused;  /* the listener is off: the cap was reached */
+	bool stopped; /* shutting down: never accept again */
+};
+
+/* One accepted connection, freed with its SSL object. */
+struct http_conn {
+	struct http *http;
+	struct bufferevent *bev;
+	struct event *deadline;
+};
+
+static int http_conn_index = -1;
+
+static const struct {
+	int role;
+	const char *name;
+} http_roles[] = {
+    {ROLE_ADMIN, "admin"},
+    {ROLE_SECRETARY, "secretary"},
+    {ROLE_EXPERT, "expert"},
+    {ROLE_AUDITOR, "auditor"},
+};
+
+int
+user_role_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof http_roles / sizeof *http_roles; i++) {
+		if (strcmp(name, http_roles[i].name) == 0)
+			return http_roles[i].role;
+	}
+	return 0;
+}
+
+const char *
+user_role_name(int role)
+{
+	for (size_t i = 0; i < sizeof http_roles / sizeof *http_roles; i++) {
+		if (http_roles[i].role == role)
+			return http_roles[i].name;
+	}
+	return "";
+}
+
+/* ---- connections: the cap and the receive deadline ---- */
+
+static void
+http_conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *hc = arg;
+
+	(void)fd;
+	(void)what;
+	/* Closing the socket makes evhttp see EOF and free the connection
+	 * itself; freeing it from here would pull it from under evhttp. */
+	shutdown(bufferevent_getfd(hc->bev), SHUT_RDWR);
+}
+
+static void
+http_conn_arm(struct http_conn *hc)
+{
+	int ms = hc->http->srv->cfg->request_timeout_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	evtimer_add(hc->deadline, &tv);
+}
+
+/* OpenSSL's ex_data free callback: the connection is gone. */
+static void
+http_conn_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+	       void *argp)
+{
+	struct http_conn *hc = ptr;
+	struct http *http;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (hc == NULL)
+		return;
+	http = hc->http;
+	event_free(hc->deadline);
+	free(hc);
+	http->open--;
+	if (http->paused && !http->stopped &&
+	    http->open < http->srv->cfg->max_connections) {
+		http->paused = false;
+		evconnlistener_enable(http->listener);
+	}
+}
+
+/* The record of the connection a request came on, or NULL when the
+ * client has left. */
+static struct http_conn *
+http_conn_of(struct evhttp_request *ev)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (evcon == NULL)
+		return NULL;
+	bev = evhttp_connection_get_bufferevent(evcon);
+	ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	return ssl ? SSL_get_ex_data(ssl, http_conn_index) : NULL;
+}
+
+/*
+ * evhttp's bufferevent factory.  It must never return NULL: evhttp would
+ * then serve plain HTTP on this connection (NOTES.md).  Out of memory here
+ * is fatal, like everywhere else.
+ */
+static struct bufferevent *
+http_bevcb(struct event_base *base, void *arg)
+{
+	struct http *http = arg;
+	struct http_conn *hc;
+	SSL *ssl = SSL_new(http->tls);
+	struct bufferevent *bev;
+
+	if (ssl == NULL)
+		abort();
+	bev = bufferevent_openssl_socket_new(
+	    base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (bev == NULL)
+		abort();
+	hc = xcalloc(1, sizeof *hc);
+	hc->http = http;
+	hc->bev = bev;
+	hc->deadline = evtimer_new(base, http_conn_deadline, hc);
+	SSL_set_ex_data(ssl, http_conn_index, hc);
+	http_conn_arm(hc);
+	if (++http->open >= http->srv->cfg->max_connections && !http->paused) {
+		/* Further clients wait in the kernel's backlog. */
+		http->paused = true;
+		evconnlistener_disable(http->listener);
+	}
+	return bev;
+}
+
+/* The reply is out: the next request has the whole deadline again. */
+static void
+http_request_complete(struct evhttp_request *ev, void *arg)
+{
+	struct http_conn *hc = http_conn_of(ev);
+
+	(void)arg;
+	if (hc != NULL)
+		http_conn_arm(hc);
+}
+
+/* ---- replies ---- */
+
+static const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	}
+	return "Unknown";
+}
+
+void
+http_now_rfc3339(char buf[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
+}
+
+static void
+req_free(struct req *r)
+{
+	txn_free(r->txn);
+	json_decref(r->body);
+	if (r->state_free != NULL)
+		r->state_free(r->state);
+	free(r);
+}
+
+void
+req_ref(struct req *r)
+{
+	r->refs++;
+}
+
+bool
+req_unref(struct req *r)
+{
+	r->refs--;
+	if (!r->replied)
+		return true;
+	if (r->refs == 0)
+		req_free(r);
+	return false;
+}
+
+static double
+http_elapsed(const struct req *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - r->start.tv_sec) +
+	       (double)(now.tv_nsec - r->start.tv_nsec) / 1e9;
+}
+
+static const char *
+http_method_name(int method)
+{
+	static const char *const names[] = {"GET",   "HEAD",   "POST",	 "PUT",
+					    "PATCH", "DELETE", "OPTIONS"};
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		if (method == 1 << i)
+			return names[i];
+	}
+	return "-";
+}
+
+/* Sends the answer with the headers every response carries. */
+static void
+http_send(struct req *r, int status, const char *content_type,
+	  struct evbuffer *body)
+{
+	struct http *http = r->srv->http;
+	struct evkeyvalq *h;
+	const char *uri;
+	double seconds;
+	char at[32];
+
+	if (r->replied)
+		abort(); /* answering twice is a bug in a handler */
+	r->replied = true;
+	r->status = status;
+	h = evhttp_request_get_output_headers(r->ev);
+	evhttp_add_header(h, "Content-Type", content_type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Strict-Transport-Security",
+			  "max-age=63072000; includeSubDomains");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Content-Security-Policy",
+			  "default-src 'none'; frame-ancestors 'none'");
+	evhttp_add_header(h, "X-Request-Id", r->id);
+	if (r->srv->stopping)
+		evhttp_add_header(h, "Connection", "close");
+
+	seconds = http_elapsed(r);
+	if (r->srv->cfg->access_log) {
+		uri = evhttp_request_get_uri(r->ev);
+		http_now_rfc3339(at);
+		printf("%s %s %s %s \"%s %.200s\" %d %zu %.1fms\n", at, r->id,
+		       r->client, r->user.id ? r->user.username : "-",
+		       http_method_name(r->method), uri ? uri : "", status,
+		       body ? evbuffer_get_length(body) : 0, seconds * 1e3);
+	}
+	metrics_observe(r->srv->metrics,
+			r->match.route ? r->match.route->pattern : NULL, status,
+			seconds);
+
+	evhttp_request_set_on_complete_cb(r->ev, http_request_complete, NULL);
+	/* 204 has no body, whatever the handler built. */
+	evhttp_send_reply(r->ev, status, http_reason(status),
+			  status == 204 ? NULL : body);
+	r->ev = NULL;
+	http->active--;
+	req_release_conn(r);
+	if (r->refs == 0)
+		req_free(r);
+}
+
+void
+http_reply_text(struct req *r, int status, const char *content_type,
+		const char *text, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	evbuffer_add(buf, text, len);
+	http_send(r, status, content_type, buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_json(struct req *r, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (text == NULL)
+		abort();
+	json_decref(body);
+	http_reply_text(r, status, "application/json; charset=utf-8", text,
+			strlen(text));
+	free(text);
+}
+
+void
+http_reply_empty(struct req *r, int status)
+{
+	http_send(r, status, "application/json; charset=utf-8", NULL);
+}
+
+static void
+http_reply_errorv(struct req *r, int status, const char *code, json_t *details,
+		  const char *fmt, va_list ap)
+{
+	char message[512];
+	json_t *err;
+
+	vsnprintf(message, sizeof message, fmt, ap);
+	err = json_pack("{s:s, s:s}", "code", code, "message", message);
+	if (details != NULL)
+		json_object_set_new(err, "details", details);
+	http_reply_json(r, status, json_pack("{s:o}", "error", err));
+}
+
+void
+http_reply_error(struct req *r, int status, const char *code, const char *fmt,
+		 ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	http_reply_errorv(r, status, code, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+http_reply_error_details(struct req *r, int status, const char *code,
+			 json_t *details, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	http_reply_errorv(r, status, code, details, fmt, ap);
+	va_end(ap);
+}
+
+void
+http_reply_problems(struct req *r, int status, const char *code,
+		    const struct problems *problems, const char *message)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < problems->n; i++) {
+		const struct problem *p = &problems->items[i];
+		json_t *o = json_pack("{s:s, s:s}", "code", p->code, "message",
+				      p->message);
+
+		if (p->subject != NULL)
+			json_object_set_new(o, "subject",
+					    json_string(p->subject));
+		json_array_append_new(list, o);
+	}
+	http_reply_error_details(r, status, code,
+				 json_pack("{s:o}", "problems", list), "%s",
+				 message);
+}
+
+void
+http_reply_db_unavailable(struct req *r)
+{
+	http_reply_error(r, 503, "database_unavailable",
+			 "the database is unavailable; try again shortly");
+}
+
+/* ---- database access for handlers ---- */
+
+/* A query's callback and the request it belongs to. */
+struct req_query_ctx {
+	struct req *r;
+	req_result_cb cb;
+};
+
+static void
+req_query_done(struct db_conn *conn, const PGresult *res, void *arg)
+{
+	struct req_query_ctx *q = arg;
+	struct req *r = q->r;
+	req_result_cb cb = q->cb;
+
+	(void)conn;
+	free(q);
+	if (req_unref(r) && cb != NULL)
+		cb(r, res);
+}
+
+void
+req_query(struct req *r, struct db_stmt *stmt, const char *const *params,
+	  req_result_cb cb)
+{
+	struct req_query_ctx *q = xmalloc(sizeof *q);
+
+	q->r = r;
+	q->cb = cb;
+	req_ref(r);
+	db_conn_query(r->conn, stmt, params, req_query_done, q);
+}
+
+/* ---- authentication ---- */
+
+DB_STMT(stmt_http_auth, 1,
+	"SELECT u.id, u.role, u.username, s.token_hash"
+	" FROM sessions s JOIN users u ON u.id = s.user_id"
+	" WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active");
+
+static void
+http_run_handler(struct req *r)
+{
+	http_handler handler = (http_handler)r->match.route->handler;
+
+	handler(r);
+}
+
+static void
+http_auth_done(struct req *r, const PGresult *res)
+{
+	int allowed = r->match.route->flags & ROLE_ANY;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		http_reply_db_unavailable(r);
+		return;
+	}
+	/* The database found the row by hash; compare once more in constant
+	 * time so equality never rests on a comparison that can leak. */
+	if (PQntuples(res) != 1 ||
+	    !token_equal(PQgetvalue(res, 0, 3), r->token_hash,
+			 TOKEN_HASH_HEX)) {
+		http_reply_error(r, 401, "unauthorized",
+				 "the token is unknown, expired or revoked; "
+				 "log in again");
+		return;
+	}
+	r->user.id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(r->user.id_text, sizeof r->user.id_text, "%s",
+		 PQgetvalue(res, 0, 0));
+	r->user.role = user_role_parse(PQgetvalue(res, 0, 1));
+	snprintf(r->user.username, sizeof r->user.username, "%s",
+		 PQgetvalue(res, 0, 2));
+	if ((r->user.role & allowed) == 0) {
+		http_reply_error(r, 403, "forbidden",
+				 "the %s role may not do this",
+				 user_role_name(r->user.role));
+		return;
+	}
+	http_run_handler(r);
+}
+
+/* A lease for a request; then is what runs once it holds a connection. */
+struct req_lease {
+	struct req *r;
+	http_handler then;
+};
+
+static void
+req_leased(struct db_conn *conn, void *arg)
+{
+	struct req_lease *l = arg;
+	struct req *r = l->r;
+	http_handler then = l->then;
+
+	free(l);
+	if (!req_unref(r)) {
+		if (conn != NULL)
+			db_conn_release(conn);
+		return;
+	}
+	if (conn == NULL) {
+		http_reply_db_unavailable(r);
+		return;
+	}
+	r->conn = conn;
+	then(r);
+}
+
+void
+req_acquire(struct req *r, http_handler then)
+{
+	struct req_lease *l = xmalloc(sizeof *l);
+
+	l->r = r;
+	l->then = then;
+	req_ref(r);
+	db_pool_acquire(r->srv->db, req_leased, l);
+}
+
+void
+req_release_conn(struct req *r)
+{
+	if (r->conn != NULL) {
+		db_conn_release(r->conn);
+		r->conn = NULL;
+	}
+}
+
+static void
+http_auth_lookup(struct req *r)
+{
+	req_query(r, &stmt_http_auth, (const char *const[]){r->token_hash},
+		  http_auth_done);
+}
+
+/* Checks the Bearer token's shape, then looks the session up. */
+static void
+http_authenticate(struct req *r)
+{
+	const char *h = evhttp_find_header(
+	    evhttp_request_get_input_headers(r->ev), "Authorization");
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
+	    !token_valid(h + 7, strlen(h + 7))) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
+				  "WWW-Authenticate", "Bearer");
+		http_reply_error(r, 401, "unauthorized",
+				 "this needs an Authorization: Bearer token "
+				 "from POST /api/v1/sessions");
+		return;
+	}
+	token_hash_hex(h + 7, strlen(h + 7), r->token_hash);
+	req_acquire(r, http_auth_lookup);
+}
+
+/* ---- dispatch ---- */
+
+static int
+http_method(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+		return ROUTER_GET;
+	case EVHTTP_REQ_HEAD:
+		return ROUTER_HEAD;
+	case EVHTTP_REQ_POST:
+		return ROUTER_POST;
+	case EVHTTP_REQ_PUT:
+		return ROUTER_PUT;
+	case EVHTTP_REQ_PATCH:
+		return ROUTER_PATCH;
+	case EVHTTP_REQ_DELETE:
+		return ROUTER_DELETE;
+	case EVHTTP_REQ_OPTIONS:
+		return ROUTER_OPTIONS;
+	default:
+		return 0;
+	}
+}
+
+static bool
+http_is_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* True when the Content-Type is JSON (any charset parameter is UTF-8). */
+static bool
+http_is_json(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	if (*ct == '\0')
+		return true;
+	if (*ct++ != ';')
+		return false;
+	while (*ct == ' ')
+		ct++;
+	return strcasecmp(ct, "charset=utf-8") == 0;
+}
+
+/* Parses a POST/PUT/PATCH body into r->body; false after answering. */
+static bool
+http_read_body(struct req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+	size_t len = evbuffer_get_length(in);
+	const char *ct = evhttp_find_header(
+	    evhttp_request_get_input_headers(r->ev), "Content-Type");
+	json_error_t err;
+
+	if (len == 0) {
+		r->body = json_object();
+		return true;
+	}
+	if (!http_is_json(ct)) {
+		http_reply_error(r, 415, "unsupported_media_type",
+				 "send the body as application/json");
+		return false;
+	}
+	r->body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
+			     JSON_REJECT_DUPLICATES, &err);
+	if (r->body == NULL) {
+		http_reply_error_details(
+		    r, 400, "malformed_json",
+		    json_pack("{s:i, s:i}", "line", err.line, "column",
+			      err.column),
+		    "the body is not valid JSON: %s", err.text);
+		return false;
+	}
+	if (!json_is_object(r->body)) {
+		http_reply_error(r, 400, "malformed_json",
+				 "the body must be a JSON object");
+		return false;
+	}
+	return true;
+}
+
+/* Reads and checks an Idempotency-Key; false after answering. */
+static bool
+http_read_idempotency_key(struct req *r)
+{
+	const char *k = evhttp_find_header(
+	    evhttp_request_get_input_headers(r->ev), "Idempotency-Key");
+
+	if (k == NULL)
+		return true;
+	if (r->method != ROUTER_POST && r->method != ROUTER_PUT) {
+		r->idem_key = NULL;
+		return true;
+	}
+	for (const char *p = k; *p != '\0'; p++) {
+		if (*p < 0x21 || *p > 0x7e) {
+			k = "";
+			break;
+		}
+	}
+	if (strlen(k) == 0 || strlen(k) > 255) {
+		http_reply_error(r, 400, "bad_idempotency_key",
+				 "an Idempotency-Key is 1 to 255 printable "
+				 "ASCII characters");
+		return false;
+	}
+	r->idem_key = k;
+	return true;
+}
+
+static void
+http_route_error(struct req *r, enum router_status st)
+{
+	char allow[64];
+
+	switch (st) {
+	case ROUTER_NOT_FOUND:
+		http_reply_error(r, 404, "not_found", "there is nothing here");
+		break;
+	case ROUTER_METHOD_NOT_ALLOWED:
+		router_allow_header(r->match.allowed, allow, sizeof allow);
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
+				  "Allow", allow);
+		r->match.route = NULL;
+		http_reply_error(r, 405, "method_not_allowed",
+				 "this path allows %s", allow);
+		break;
+	default:
+		http_reply_error(r, 400, "bad_path",
+				 "the path is malformed or too long");
+		break;
+	}
+}
+
+/* evhttp's one callback: every request starts here. */
+static void
+http_dispatch(struct evhttp_request *ev, void *arg)
+{
+	struct http *http = arg;
+	struct req *r = xcalloc(1, sizeof *r);
+	struct http_conn *hc = http_conn_of(ev);
+	const char *uri = evhttp_request_get_uri(ev), *q;
+	unsigned char rnd[8];
+	char *peer = NULL;
+	ev_uint16_t port;
+	enum router_status st;
+	int flags;
+
+	if (hc != NULL)
+		evtimer_del(hc->deadline);
+	http->active++;
+	r->srv = http->srv;
+	r->ev = ev;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	RAND_bytes(rnd, sizeof rnd);
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
+	evhttp_connection_get_peer(evhttp_request_get_connection(ev), &peer,
+				   &port);
+	snprintf(r->client, sizeof r->client, "%s", peer ? peer : "-");
+
+	r->method = http_method(evhttp_request_get_command(ev));
+	if (uri == NULL || uri[0] != '/') {
+		http_reply_error(r, 400, "bad_path",
+				 "the request target must be a path");
+		return;
+	}
+	q = strchr(uri, '?');
+	st = router_match(http_routes, http_routes_n, r->method, uri,
+			  q ? (size_t)(q - uri) : strlen(uri), &r->match);
+	if (st != ROUTER_OK) {
+		http_route_error(r, st);
+		return;
+	}
+	if (q != NULL && !router_query_parse(q + 1, strlen(q + 1), &r->query)) {
+		http_reply_error(r, 400, "bad_query",
+				 "the query string is malformed");
+		return;
+	}
+	flags = r->match.route->flags;
+	if ((flags & ROUTE_LOOPBACK) && !http_is_loopback(r->client)) {
+		http_reply_error(r, 403, "forbidden",
+				 "this is served on loopback only");
+		return;
+	}
+	if (r->srv->stopping) {
+		http_reply_error(r, 503, "shutting_down",
+				 "the server is shutting down");
+		return;
+	}
+	if ((r->method & (ROUTER_POST | ROUTER_PUT | ROUTER_PATCH)) &&
+	    !http_read_body(r))
+		return;
+	if (!http_read_idempotency_key(r))
+		return;
+	if (!(flags & ROUTE_PUBLIC)) {
+		http_authenticate(r);
+	} else if (flags & ROUTE_DB) {
+		req_acquire(r, http_run_handler);
+	} else {
+		http_run_handler(r);
+	}
+}
+
+/* ---- life cycle ---- */
+
+struct http *
+http_new(struct server *srv, char **err)
+{
+	const struct config *cfg = srv->cfg;
+	struct http *http = xcalloc(1, sizeof *http);
+	struct evhttp_bound_socket *bound;
+
+	if (http_conn_index < 0)
+		http_conn_index =
+		    SSL_get_ex_new_index(0, NULL, NULL, NULL, http_conn_gone);
+	http->srv = srv;
+	http->tls = tls_ctx_new(cfg->tls_cert, cfg->tls_key, err);
+	if (http->tls == NULL) {
+		free(http);
+		return NULL;
+	}
+	http->evhttp = evhttp_new(srv->base);
+	evhttp_set_bevcb(http->evhttp, http_bevcb, http);
+	evhttp_set_gencb(http->evhttp, http_dispatch, http);
+	evhttp_set_max_body_size(http->evhttp, (ev_ssize_t)cfg->max_body_bytes);
+	evhttp_set_max_headers_size(http->evhttp,
+				    (ev_ssize_t)cfg->max_header_bytes);
+	evhttp_set_timeout(http->evhttp, cfg->idle_timeout_s);
+	evhttp_set_default_content_type(http->evhttp,
+					"application/json; charset=utf-8");
+	evhttp_set_allowed_methods(
+	    http->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+			      EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+			      EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	bound = evhttp_bind_socket_with_handle(http->evhttp, cfg->listen,
+					       (ev_uint16_t)cfg->port);
+	if (bound == NULL) {
+		*err = xasprintf("cannot listen on %s port %d", cfg->listen,
+				 cfg->port);
+		http_free(http);
+		return NULL;
+	}
+	http->listener = evhttp_bound_socket_get_listener(bound);
+	return http;
+}
+
+void
+http_stop_accepting(struct http *http)
+{
+	http->stopped = true;
+	evconnlistener_disable(http->listener);
+}
+
+int
+http_open_connections(const struct http *http)
+{
+	return http->open;
+}
+
+int
+http_active_requests(const struct http *http)
+{
+	return http->active;
+}
+
+void
+http_free(struct http *http)
+{
+	if (http == NULL)
+		return;
+	if (http->evhttp != NULL)
+		evhttp_free(http->evhttp);
+	SSL_CTX_free(http->tls);
+	free(http);
+}
