@@ -17,6 +17,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "handlers.h"
 #include "metrics.h"
 #include "tls.h"
 #include "token.h"
@@ -252,6 +255,7 @@ req_free(struct req *r)
 {
 	txn_free(r->txn);
 	json_decref(r->body);
+	json_decref(r->user.json);
 	if (r->state_free != NULL)
 		r->state_free(r->state);
 	free(r);
@@ -479,8 +483,9 @@ req_query(struct req *r, struct db_stmt *stmt, const char *const *params,
 
 /* ---- authentication ---- */
 
+/* The caller's whole account comes along, so GET /me needs no query. */
 DB_STMT(stmt_http_auth, 1,
-	"SELECT u.id, u.role, u.username, s.token_hash"
+	"SELECT s.token_hash, " USER_COLUMNS
 	" FROM sessions s JOIN users u ON u.id = s.user_id"
 	" WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active");
 
@@ -504,19 +509,20 @@ http_auth_done(struct req *r, const PGresult *res)
 	/* The database found the row by hash; compare once more in constant
 	 * time so equality never rests on a comparison that can leak. */
 	if (PQntuples(res) != 1 ||
-	    !token_equal(PQgetvalue(res, 0, 3), r->token_hash,
+	    !token_equal(PQgetvalue(res, 0, 0), r->token_hash,
 			 TOKEN_HASH_HEX)) {
 		http_reply_error(r, 401, "unauthorized",
 				 "the token is unknown, expired or revoked; "
 				 "log in again");
 		return;
 	}
-	r->user.id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	r->user.id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	snprintf(r->user.id_text, sizeof r->user.id_text, "%s",
-		 PQgetvalue(res, 0, 0));
-	r->user.role = user_role_parse(PQgetvalue(res, 0, 1));
+		 PQgetvalue(res, 0, 1));
 	snprintf(r->user.username, sizeof r->user.username, "%s",
 		 PQgetvalue(res, 0, 2));
+	r->user.role = user_role_parse(PQgetvalue(res, 0, 4));
+	r->user.json = h_user_json(res, 0, 1);
 	if ((r->user.role & allowed) == 0) {
 		http_reply_error(r, 403, "forbidden",
 				 "the %s role may not do this",
@@ -824,6 +830,7 @@ http_new(struct server *srv, char **err)
 	const struct config *cfg = srv->cfg;
 	struct http *http = xcalloc(1, sizeof *http);
 	struct evhttp_bound_socket *bound;
+	int one = 1;
 
 	if (http_conn_index < 0)
 		http_conn_index =
@@ -856,6 +863,10 @@ http_new(struct server *srv, char **err)
 		return NULL;
 	}
 	http->listener = evhttp_bound_socket_get_listener(bound);
+	/* Accepted sockets inherit it: a reply split over two TLS records
+	 * must not wait for the client's delayed ACK (Nagle). */
+	setsockopt(evconnlistener_get_fd(http->listener), IPPROTO_TCP,
+		   TCP_NODELAY, &one, sizeof one);
 	return http;
 }
 

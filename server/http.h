@@ -47,6 +47,7 @@ struct user {
 	char id_text[24];
 	int role; /* one ROLE_* bit */
 	char username[65];
+	json_t *json; /* the account as GET /me shows it; owned by the req */
 };
 
 struct req {
