@@ -172,7 +172,9 @@ db_conn_close(struct db_conn *c)
 		PQfinish(c->pg);
 	c->pg = NULL;
 	c->fd = -1;
-	memset(c->prepared, 0, (size_t)c->n_prepared * sizeof *c->prepared);
+	if (c->prepared != NULL)
+		memset(c->prepared, 0,
+		       (size_t)c->n_prepared * sizeof *c->prepared);
 }
 
 /* Closes c and schedules a reconnect after the backoff. */

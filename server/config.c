@@ -221,8 +221,9 @@ static const struct config_option config_options[] = {
 	.max = 1000,
 	.def = "5",
 	.offset = offsetof(struct config, login_max_failures),
-	.help = "Failed logins allowed per account and per address in "
-		"one login window.",
+	.help = "Failed logins allowed per account in one login window; "
+		"an address may fail five times as often, so typos behind a "
+		"shared address do not lock everyone out.",
     },
     {
 	.name = "login-window-s",

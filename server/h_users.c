@@ -364,6 +364,12 @@ h_users_update(struct req *r)
 	    !body_string(r, "password", false, USERS_PASSWORD_MIN, 1024,
 			 &password))
 		return;
+	if (json_object_size(r->body) == 0) {
+		http_reply_error(r, 400, "bad_request",
+				 "name at least one of display_name, "
+				 "organization, active, password");
+		return;
+	}
 	if (has_active && !active && r->match.params[0].id == r->user.id) {
 		http_reply_error(r, 409, "self_deactivation",
 				 "an administrator cannot deactivate their "

@@ -489,11 +489,22 @@ DB_STMT(stmt_http_auth, 1,
 	" FROM sessions s JOIN users u ON u.id = s.user_id"
 	" WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active");
 
+static bool http_read_body(struct req *r);
+static bool http_read_idempotency_key(struct req *r);
+
+/* Reads the body and headers the handler needs, then runs it.  This comes
+ * after authentication: a caller without a token learns nothing from how
+ * its body would have been judged. */
 static void
 http_run_handler(struct req *r)
 {
 	http_handler handler = (http_handler)r->match.route->handler;
 
+	if ((r->method & (ROUTER_POST | ROUTER_PUT | ROUTER_PATCH)) &&
+	    !http_read_body(r))
+		return;
+	if (!http_read_idempotency_key(r))
+		return;
 	handler(r);
 }
 
@@ -808,11 +819,6 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 				 "the server is shutting down");
 		return;
 	}
-	if ((r->method & (ROUTER_POST | ROUTER_PUT | ROUTER_PATCH)) &&
-	    !http_read_body(r))
-		return;
-	if (!http_read_idempotency_key(r))
-		return;
 	if (!(flags & ROUTE_PUBLIC)) {
 		http_authenticate(r);
 	} else if (flags & ROUTE_DB) {

@@ -82,11 +82,12 @@ throttle_slot(struct throttle *t, uint64_t key, time_t now, bool create)
 }
 
 static bool
-throttle_check(struct throttle *t, uint64_t key, time_t now, int *retry)
+throttle_check(struct throttle *t, uint64_t key, int max, time_t now,
+	       int *retry)
 {
 	struct throttle_slot *s = throttle_slot(t, key, now, false);
 
-	if (s == NULL || s->failures < t->max_failures)
+	if (s == NULL || s->failures < max)
 		return true;
 	*retry = (int)(s->start + t->window_s - now);
 	if (*retry < 1)
@@ -98,9 +99,11 @@ bool
 throttle_allow(struct throttle *t, const char *username, const char *addr,
 	       time_t now, int *retry_after)
 {
-	return throttle_check(t, throttle_key('u', username), now,
-			      retry_after) &&
-	       throttle_check(t, throttle_key('a', addr), now, retry_after);
+	return throttle_check(t, throttle_key('u', username), t->max_failures,
+			      now, retry_after) &&
+	       throttle_check(t, throttle_key('a', addr),
+			      t->max_failures * THROTTLE_ADDRESS_FACTOR, now,
+			      retry_after);
 }
 
 void

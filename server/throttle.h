@@ -1,8 +1,11 @@
 /*
  * Login throttling: failed attempts counted per account and per client
  * address over a fixed window; past the limit, logins are refused with 429
- * before any password is hashed, so a flood costs no scrypt time.  Memory
- * is bounded: a fixed table whose oldest entries give way.
+ * before any password is hashed, so a flood costs no scrypt time.  An
+ * address may fail THROTTLE_ADDRESS_FACTOR times as often as an account:
+ * many people can sit behind one address, and one person's typos must not
+ * lock them all out.  Memory is bounded: a fixed table whose oldest entries
+ * give way.
  */
 #ifndef PINGSHEN_THROTTLE_H
 #define PINGSHEN_THROTTLE_H
@@ -10,9 +13,12 @@
 #include <stdbool.h>
 #include <time.h>
 
+#define THROTTLE_ADDRESS_FACTOR 5
+
 struct throttle;
 
-/* max_failures within window_s seconds; free with throttle_free. */
+/* max_failures per account within window_s seconds; free with
+ * throttle_free. */
 struct throttle *throttle_new(int max_failures, int window_s);
 void throttle_free(struct throttle *t);
 

@@ -29,6 +29,8 @@ test_account_limit_and_window(void **state)
 	throttle_free(t);
 }
 
+/* An address fails THROTTLE_ADDRESS_FACTOR times the account limit before
+ * it is locked, whichever accounts it tried. */
 static void
 test_address_limit_spans_accounts(void **state)
 {
@@ -38,6 +40,9 @@ test_address_limit_spans_accounts(void **state)
 	(void)state;
 	throttle_fail(t, "a", "10.0.0.9", 5);
 	throttle_fail(t, "b", "10.0.0.9", 5);
+	assert_true(throttle_allow(t, "c", "10.0.0.9", 6, &retry));
+	for (int i = 0; i < 8; i++)
+		throttle_fail(t, "d", "10.0.0.9", 5);
 	assert_false(throttle_allow(t, "c", "10.0.0.9", 6, &retry));
 	assert_true(throttle_allow(t, "c", "10.0.0.8", 6, &retry));
 	throttle_free(t);
@@ -54,8 +59,9 @@ test_success_clears_the_account_only(void **state)
 	throttle_succeed(t, "a");
 	throttle_fail(t, "a", "10.0.0.2", 6);
 	assert_true(throttle_allow(t, "a", "10.0.0.3", 7, &retry));
-	/* 10.0.0.1 has one failure left on record, 10.0.0.2 one too */
-	throttle_fail(t, "x", "10.0.0.1", 8);
+	/* the address keeps its failure: nine more lock it */
+	for (int i = 0; i < 9; i++)
+		throttle_fail(t, "x", "10.0.0.1", 8);
 	assert_false(throttle_allow(t, "y", "10.0.0.1", 9, &retry));
 	throttle_succeed(t, "never-seen");
 	throttle_free(t);
