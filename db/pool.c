@@ -44,7 +44,8 @@ enum db_op_kind {
 /* One thing sent on the pipeline and not yet fully answered. */
 struct db_op {
 	enum db_op_kind kind;
-	int slot; /* for DB_OP_PREPARE: the statement's slot */
+	int slot;	  /* for DB_OP_PREPARE: the statement's slot */
+	const char *name; /* for DB_OP_PREPARE: the statement's name */
 	db_result_cb cb;
 	void *arg;
 	bool answered; /* the result came; its terminating NULL has not */
@@ -305,8 +306,13 @@ db_conn_read(struct db_conn *c)
 		if (!op->answered) {
 			op->answered = true;
 			if (op->kind == DB_OP_PREPARE &&
-			    PQresultStatus(res) != PGRES_COMMAND_OK)
+			    PQresultStatus(res) != PGRES_COMMAND_OK) {
+				/* A statement that does not prepare is a bug:
+				 * its queries only say "aborted". */
+				fprintf(stderr, "db: preparing %s failed: %s",
+					op->name, PQresultErrorMessage(res));
 				c->prepared[op->slot] = false;
+			}
 			if (op->kind == DB_OP_QUERY) {
 				op->res = res;
 				continue;
@@ -687,6 +693,7 @@ db_conn_query(struct db_conn *c, struct db_stmt *stmt,
 			return;
 		}
 		db_conn_push(c, DB_OP_PREPARE, stmt->slot, NULL, NULL);
+		c->tail->name = stmt->name;
 		c->prepared[stmt->slot] = true;
 	}
 	db_conn_push(c, DB_OP_QUERY, 0, cb, arg);

@@ -122,3 +122,25 @@ query_int(struct req *r, const char *name, int64_t min, int64_t max,
 	*out = n;
 	return true;
 }
+
+bool
+query_only(struct req *r, const char *const *names)
+{
+	for (size_t i = 0; i < r->query.n; i++) {
+		size_t k;
+
+		for (k = 0; names[k] != NULL; k++) {
+			if (strcmp(names[k], r->query.pairs[i].key) == 0)
+				break;
+		}
+		if (names[k] == NULL) {
+			http_reply_error_details(
+			    r, 400, "bad_query",
+			    json_pack("{s:s}", "parameter",
+				      r->query.pairs[i].key),
+			    "unknown parameter \"%s\"", r->query.pairs[i].key);
+			return false;
+		}
+	}
+	return true;
+}

@@ -35,6 +35,9 @@ bool body_bool(struct req *r, const char *field, bool *present, bool *out);
 bool query_int(struct req *r, const char *name, int64_t min, int64_t max,
 	       int64_t *out);
 
+/* Refuses any query parameter not named in names (NULL-terminated). */
+bool query_only(struct req *r, const char *const *names);
+
 /* A 422 invalid_field about field, with a message. */
 void body_invalid(struct req *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

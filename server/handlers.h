@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "http.h"
+#include "stage.h"
 
 /* h_ops.c */
 void h_healthz(struct req *r);
@@ -31,6 +32,65 @@ void h_users_update(struct req *r);
 	" u.version"
 /* A user row (USER_COLUMNS from column `col` on) as a new JSON object. */
 json_t *h_user_json(const PGresult *res, int row, int col);
+
+/* h_templates.c */
+void h_templates_list(struct req *r);
+void h_templates_get(struct req *r);
+
+/* h_evaluations.c */
+void h_evaluations_create(struct req *r);
+void h_evaluations_list(struct req *r);
+void h_evaluations_get(struct req *r);
+void h_evaluations_table(struct req *r);
+
+/* An evaluation read for a handler, with the caller's access checked. */
+struct eval_row {
+	int64_t id;
+	char id_text[24];
+	enum stage stage;
+	int64_t threshold; /* hundredths */
+	bool secretary;	   /* the caller runs it */
+	bool seated;	   /* the caller holds a seat in one of its meetings */
+	json_t *json;	   /* as GET /evaluations/{id} shows it */
+	json_t *nodes;	   /* the indicator table */
+	json_t *item_values; /* code -> {"num","den"} (hundredths), or NULL */
+};
+
+/* Loads the evaluation of the route's first {id}; then gets the result
+ * for eval_row_read. */
+void eval_load(struct req *r, req_result_cb then);
+/* Reads the row and checks the caller may see it; false after answering
+ * (404, 403, 503).  Release with eval_row_free. */
+bool eval_row_read(struct req *r, const PGresult *res, struct eval_row *out);
+void eval_row_free(struct eval_row *e);
+/* The evaluation as GET /evaluations/{id} shows it, from an EVAL row. */
+json_t *eval_json(const PGresult *res, int row);
+/* {"nodes","total","advanced"}: the table with values and contributions
+ * once item_values are known (NULL: not yet). */
+json_t *eval_table_json(const json_t *nodes, const json_t *item_values,
+			int64_t threshold);
+
+/* h_meetings.c, h_rounds.c, h_ballots.c */
+void h_meetings_create(struct req *r);
+void h_meetings_get(struct req *r);
+void h_meetings_seat(struct req *r);
+void h_meetings_finalize(struct req *r);
+void h_meetings_events(struct req *r);
+void h_rounds_open(struct req *r);
+void h_rounds_close(struct req *r);
+void h_rounds_results(struct req *r);
+void h_ballots_put(struct req *r);
+void h_ballots_get(struct req *r);
+/* Stored ballot scores (hundredths) as the API shows them ("85.50"). */
+json_t *ballot_scores_json(const json_t *stored);
+/* [{"expert","revision","scores"}] with scores shown as the API does. */
+json_t *ballots_for_display(const json_t *ballots);
+
+/* h_verdict.c */
+void h_verdict_preview(struct req *r);
+void h_verdict_finalize(struct req *r);
+void h_verdict_get(struct req *r);
+void h_keys(struct req *r);
 
 /* h_audit.c */
 void h_audit_list(struct req *r);

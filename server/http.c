@@ -301,22 +301,12 @@ http_method_name(int method)
 	return "-";
 }
 
-/* Sends the answer with the headers every response carries. */
+/* The headers every response carries. */
 static void
-http_send(struct req *r, int status, const char *content_type,
-	  struct evbuffer *body)
+http_add_headers(struct req *r, const char *content_type)
 {
-	struct http *http = r->srv->http;
-	struct evkeyvalq *h;
-	const char *uri;
-	double seconds;
-	char at[32];
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
 
-	if (r->replied)
-		abort(); /* answering twice is a bug in a handler */
-	r->replied = true;
-	r->status = status;
-	h = evhttp_request_get_output_headers(r->ev);
 	evhttp_add_header(h, "Content-Type", content_type);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "Strict-Transport-Security",
@@ -329,19 +319,42 @@ http_send(struct req *r, int status, const char *content_type,
 	evhttp_add_header(h, "X-Request-Id", r->id);
 	if (r->srv->stopping)
 		evhttp_add_header(h, "Connection", "close");
+}
 
-	seconds = http_elapsed(r);
+/* The access-log line and the metrics of an answered request. */
+static void
+http_account(struct req *r, int status, size_t bytes)
+{
+	double seconds = http_elapsed(r);
+	char at[32];
+
 	if (r->srv->cfg->access_log) {
-		uri = evhttp_request_get_uri(r->ev);
+		const char *uri = r->ev ? evhttp_request_get_uri(r->ev) : NULL;
+
 		http_now_rfc3339(at);
 		printf("%s %s %s %s \"%s %.200s\" %d %zu %.1fms\n", at, r->id,
 		       r->client, r->user.id ? r->user.username : "-",
-		       http_method_name(r->method), uri ? uri : "", status,
-		       body ? evbuffer_get_length(body) : 0, seconds * 1e3);
+		       http_method_name(r->method), uri ? uri : "-", status,
+		       bytes, seconds * 1e3);
 	}
 	metrics_observe(r->srv->metrics,
 			r->match.route ? r->match.route->pattern : NULL, status,
 			seconds);
+}
+
+/* Sends the answer with the headers every response carries. */
+static void
+http_send(struct req *r, int status, const char *content_type,
+	  struct evbuffer *body)
+{
+	struct http *http = r->srv->http;
+
+	if (r->replied || r->streaming)
+		abort(); /* answering twice is a bug in a handler */
+	r->replied = true;
+	r->status = status;
+	http_add_headers(r, content_type);
+	http_account(r, status, body ? evbuffer_get_length(body) : 0);
 
 	evhttp_request_set_on_complete_cb(r->ev, http_request_complete, NULL);
 	/* 204 has no body, whatever the handler built. */
@@ -455,6 +468,83 @@ struct req_query_ctx {
 	struct req *r;
 	req_result_cb cb;
 };
+
+/* ---- streams ---- */
+
+/* The stream is over: account for it and let go of the request. */
+static void
+http_stream_finish(struct req *r)
+{
+	r->streaming = false;
+	r->replied = true;
+	r->status = 200;
+	http_account(r, 200, 0);
+	r->srv->http->active--;
+	r->ev = NULL;
+	if (r->refs == 0)
+		req_free(r);
+}
+
+/* evhttp's close callback: the client left, or the server is stopping. */
+static void
+http_stream_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct req *r = arg;
+
+	(void)evcon;
+	if (!r->streaming)
+		return;
+	r->stream_gone(r, r->stream_arg);
+	/* A request the client left is detached from its connection and
+	 * ours to free; otherwise evhttp frees it with the connection. */
+	if (evhttp_request_get_connection(r->ev) == NULL)
+		evhttp_send_reply_end(r->ev);
+	http_stream_finish(r);
+}
+
+void
+http_stream_start(struct req *r, const char *content_type,
+		  void (*gone)(struct req *r, void *arg), void *arg)
+{
+	http_add_headers(r, content_type);
+	r->streaming = true;
+	r->stream_gone = gone;
+	r->stream_arg = arg;
+	req_release_conn(r);
+	evhttp_connection_set_closecb(evhttp_request_get_connection(r->ev),
+				      http_stream_closed, r);
+	evhttp_send_reply_start(r->ev, 200, "OK");
+}
+
+bool
+http_stream_send(struct req *r, const char *data, size_t len, size_t cap)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
+	struct evbuffer *chunk;
+
+	if (evcon == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(
+		evhttp_connection_get_bufferevent(evcon))) > cap)
+		return false;
+	chunk = evbuffer_new();
+	evbuffer_add(chunk, data, len);
+	evhttp_send_reply_chunk(r->ev, chunk);
+	evbuffer_free(chunk);
+	return true;
+}
+
+void
+http_stream_end(struct req *r)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
+
+	if (!r->streaming)
+		return;
+	if (evcon != NULL)
+		evhttp_connection_set_closecb(evcon, NULL, NULL);
+	evhttp_send_reply_end(r->ev);
+	http_stream_finish(r);
+}
 
 static void
 req_query_done(struct db_conn *conn, const PGresult *res, void *arg)

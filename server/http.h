@@ -72,6 +72,10 @@ struct req {
 	void (*state_free)(void *state);
 	/* txn.c's state for the write in progress. */
 	struct txn *txn;
+	/* A streaming answer in progress (http_stream_start). */
+	bool streaming;
+	void (*stream_gone)(struct req *r, void *arg);
+	void *stream_arg;
 };
 
 typedef void (*http_handler)(struct req *r);
@@ -130,6 +134,18 @@ void req_acquire(struct req *r, http_handler cb);
 void req_ref(struct req *r);
 /* Returns false when r was answered meanwhile (and is perhaps freed). */
 bool req_unref(struct req *r);
+
+/*
+ * Streaming answers (Server-Sent Events).  http_stream_start sends the
+ * headers; the request stays unanswered until http_stream_end.  When the
+ * client leaves, gone(r) runs once and the stream is over: the caller must
+ * not use r after it.  http_stream_send returns false when the client's
+ * unsent output exceeds cap bytes (a slow reader).
+ */
+void http_stream_start(struct req *r, const char *content_type,
+		       void (*gone)(struct req *r, void *arg), void *arg);
+bool http_stream_send(struct req *r, const char *data, size_t len, size_t cap);
+void http_stream_end(struct req *r);
 
 /* Writes the current UTC time as RFC 3339 into buf (32 bytes). */
 void http_now_rfc3339(char buf[32]);

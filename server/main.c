@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "catalog.h"
 #include "config.h"
+#include "events.h"
 #include "hash_pool.h"
 #include "http.h"
 #include "metrics.h"
@@ -25,6 +27,7 @@
 #include "pwhash.h"
 #include "sequencer.h"
 #include "server.h"
+#include "signing.h"
 #include "throttle.h"
 #include "xalloc.h"
 
@@ -144,6 +147,8 @@ main_signal(evutil_socket_t sig, short what, void *arg)
 		strsignal((int)sig));
 	st->srv->stopping = true;
 	http_stop_accepting(st->srv->http);
+	/* Event streams never finish by themselves. */
+	events_end_all(st->srv->events);
 	event_active(st->check, EV_TIMEOUT, 0);
 }
 
@@ -167,6 +172,12 @@ main_serve(const struct config *cfg, const char *conninfo)
 			cfg->data_dir, strerror(errno));
 		return 1;
 	}
+	srv.signing = signing_open(cfg->data_dir, &err);
+	if (srv.signing == NULL) {
+		fprintf(stderr, "pingshend: %s\n", err);
+		free(err);
+		return 1;
+	}
 	srv.base = event_base_new();
 	srv.metrics = metrics_new();
 	srv.throttle =
@@ -185,6 +196,7 @@ main_serve(const struct config *cfg, const char *conninfo)
 		return 1;
 	}
 	srv.sequencer = sequencer_new(&srv);
+	srv.events = events_new(&srv);
 	st.check = evtimer_new(srv.base, main_stop_check, &st);
 	sigterm = evsignal_new(srv.base, SIGTERM, main_signal, &st);
 	sigint = evsignal_new(srv.base, SIGINT, main_signal, &st);
@@ -200,6 +212,7 @@ main_serve(const struct config *cfg, const char *conninfo)
 	clean = http_active_requests(srv.http) == 0 &&
 		!sequencer_busy(srv.sequencer);
 	if (clean) {
+		events_free(srv.events);
 		sequencer_free(srv.sequencer);
 		http_free(srv.http);
 		hash_pool_free(srv.hashes);
@@ -210,6 +223,8 @@ main_serve(const struct config *cfg, const char *conninfo)
 		event_free(sigterm);
 		event_free(sigint);
 		event_base_free(srv.base);
+		signing_free(srv.signing);
+		catalog_free();
 	}
 	fprintf(stderr, "pingshend: stopped%s\n",
 		clean ? "" : " with requests still in flight");

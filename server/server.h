@@ -16,6 +16,8 @@ struct http;
 struct metrics;
 struct throttle;
 struct sequencer;
+struct events;
+struct signing;
 
 struct server {
 	struct event_base *base;
@@ -26,6 +28,8 @@ struct server {
 	struct metrics *metrics;
 	struct throttle *throttle;
 	struct sequencer *sequencer;
+	struct events *events;
+	struct signing *signing; /* the verdict-signing key */
 	bool stopping; /* SIGTERM: no new work, finish what is in flight */
 };
 

@@ -18,6 +18,7 @@ struct txn {
 	char *answer; /* the body to store and send */
 	int status;
 	bool duplicate; /* another request holds or held this key */
+	bool open;	/* txn_begin ran: the write must COMMIT itself */
 };
 
 DB_STMT(stmt_txn_begin, 0, "BEGIN");
@@ -66,6 +67,13 @@ txn_reply_db_error(struct req *r, const PGresult *res)
 {
 	const char *state = db_sqlstate(res);
 
+	/* The database's own guard (migration 002) stopped a write. */
+	if (strcmp(state, "PSF01") == 0) {
+		http_reply_error(r, 409, "evaluation_finalized",
+				 "the evaluation is finalized; nothing of it "
+				 "changes any more");
+		return;
+	}
 	if (res == NULL || strcmp(state, "57014") == 0 ||
 	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
 		http_reply_db_unavailable(r);
@@ -238,18 +246,28 @@ txn_written(struct req *r, const PGresult *res)
 	json_decref(body);
 	if (t->answer == NULL)
 		abort();
-	if (r->idem_key == NULL) {
+	if (r->idem_key == NULL && !t->open) {
 		/* One statement, its own transaction: it has committed. */
 		http_reply_text(r, t->status, "application/json; charset=utf-8",
 				t->answer, strlen(t->answer));
 		return;
 	}
-	snprintf(t->status_text, sizeof t->status_text, "%d", t->status);
-	req_query(r, &stmt_txn_store,
-		  (const char *const[]){r->user.id_text, r->idem_key,
-					t->status_text, t->answer},
-		  NULL);
+	if (r->idem_key != NULL) {
+		snprintf(t->status_text, sizeof t->status_text, "%d",
+			 t->status);
+		req_query(r, &stmt_txn_store,
+			  (const char *const[]){r->user.id_text, r->idem_key,
+						t->status_text, t->answer},
+			  NULL);
+	}
 	req_query(r, &stmt_txn_commit, NULL, txn_committed);
+}
+
+void
+txn_begin(struct req *r)
+{
+	txn_of(r)->open = true;
+	req_query(r, &stmt_txn_begin, NULL, NULL);
 }
 
 void
@@ -266,7 +284,9 @@ txn_write(struct req *r, struct db_stmt *stmt, const char *const *params,
 	}
 	if (t->request_hash[0] == '\0')
 		txn_hash_request(r, t->request_hash);
-	req_query(r, &stmt_txn_begin, NULL, NULL);
+	if (!t->open)
+		req_query(r, &stmt_txn_begin, NULL, NULL);
+	t->open = true;
 	req_query(r, &stmt_txn_claim,
 		  (const char *const[]){r->user.id_text, r->idem_key,
 					t->request_hash},

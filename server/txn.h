@@ -49,8 +49,15 @@ void txn_write(struct req *r, struct db_stmt *stmt, const char *const *params,
 	       txn_build_cb build);
 
 /*
- * Answers an unexpected database failure: 503 when the connection broke
- * or a statement timed out, else 500 internal_error (logged).
+ * Opens an explicit transaction for reads that must hold locks until the
+ * write (SELECT ... FOR UPDATE); the next txn_write then commits it.
+ */
+void txn_begin(struct req *r);
+
+/*
+ * Answers a database failure: 409 evaluation_finalized when the database's
+ * guard refused a write to a finalized evaluation, 503 when the connection
+ * broke or a statement timed out, else 500 internal_error (logged).
  */
 void txn_reply_db_error(struct req *r, const PGresult *res);
 

@@ -279,3 +279,24 @@ tbl_to_json(const struct tbl *t)
 				      tbl_json_node(t->roots[i], with_global));
 	return list;
 }
+
+json_t *
+tbl_json_find(const json_t *nodes, const char *code)
+{
+	size_t i;
+	json_t *node;
+
+	json_array_foreach(nodes, i, node)
+	{
+		const char *c =
+		    json_string_value(json_object_get(node, "code"));
+		json_t *hit;
+
+		if (c != NULL && strcmp(c, code) == 0)
+			return node;
+		hit = tbl_json_find(json_object_get(node, "children"), code);
+		if (hit != NULL)
+			return hit;
+	}
+	return NULL;
+}

@@ -29,6 +29,10 @@ struct tbl *tbl_from_json(const json_t *nodes, struct problems *out);
  */
 json_t *tbl_to_json(const struct tbl *t);
 
+/* The node object with this code in a JSON array of nodes (as tbl_to_json
+ * makes), or NULL; borrowed from nodes. */
+json_t *tbl_json_find(const json_t *nodes, const char *code);
+
 /* Writes a global weight exactly ("0.054", "0.110889") into buf. */
 char *tbl_format_global_weight(struct rat w, char *buf);
 

@@ -1,0 +1,466 @@
+/*
+ * Evaluations: POST /evaluations, GET /evaluations, GET /evaluations/{id},
+ * GET /evaluations/{id}/table.  The secretary who creates an evaluation
+ * runs it; experts see the evaluations where they hold a seat; auditors
+ * see all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "body.h"
+#include "catalog.h"
+#include "decimal.h"
+#include "handlers.h"
+#include "stage.h"
+#include "table_csv.h"
+#include "table_json.h"
+#include "txn.h"
+#include "verdict.h"
+#include "xalloc.h"
+
+#define EVAL_PAGE_DEFAULT 50
+#define EVAL_PAGE_MAX	  200
+
+/* The columns eval_json and eval_row_read use, in order; caller is the
+ * parameter holding the caller's id, for the seat column. */
+#define EVAL_COLUMNS(caller)                                                   \
+	"e.id, e.title, e.standard_code, e.standard_title,"                    \
+	" e.drafting_organizations::text, e.stage, e.threshold, e.version,"    \
+	" to_char(e.created_at AT TIME ZONE 'UTC',"                            \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), e.template_id, e.created_by,"     \
+	" v.document->>'total', v.document->>'advanced',"                      \
+	" v.document->>'conclusion',"                                          \
+	" EXISTS (SELECT 1 FROM seats s JOIN meetings m ON m.id = "            \
+	"s.meeting_id"                                                         \
+	"  WHERE m.evaluation_id = e.id AND s.expert_id = " caller             \
+	"  AND s.state <> 'recused'),"                                         \
+	" e.nodes::text, e.item_values::text"
+
+json_t *
+eval_json(const PGresult *res, int row)
+{
+	json_t *orgs = json_loads(PQgetvalue(res, row, 4), 0, NULL);
+	json_t *verdict = json_null();
+	char threshold[32];
+
+	if (!PQgetisnull(res, row, 11))
+		verdict = json_pack(
+		    "{s:s, s:b, s:s}", "total", PQgetvalue(res, row, 11),
+		    "advanced", strcmp(PQgetvalue(res, row, 12), "true") == 0,
+		    "conclusion", PQgetvalue(res, row, 13));
+	return json_pack(
+	    "{s:I, s:s, s:{s:s, s:s}, s:o, s:s, s:s, s:I, s:s, s:o, s:o}", "id",
+	    (json_int_t)strtoll(PQgetvalue(res, row, 0), NULL, 10), "title",
+	    PQgetvalue(res, row, 1), "standard", "code",
+	    PQgetvalue(res, row, 2), "title", PQgetvalue(res, row, 3),
+	    "drafting_organizations", orgs ? orgs : json_array(), "stage",
+	    PQgetvalue(res, row, 5), "threshold",
+	    dec_format(strtoll(PQgetvalue(res, row, 6), NULL, 10), 2, threshold,
+		       sizeof threshold),
+	    "version", (json_int_t)strtoll(PQgetvalue(res, row, 7), NULL, 10),
+	    "created_at", PQgetvalue(res, row, 8), "template",
+	    PQgetisnull(res, row, 9) ? json_null()
+				     : json_string(PQgetvalue(res, row, 9)),
+	    "verdict", verdict);
+}
+
+bool
+eval_row_read(struct req *r, const PGresult *res, struct eval_row *out)
+{
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return false;
+	}
+	if (PQntuples(res) == 0) {
+		http_reply_error(r, 404, "not_found",
+				 "there is no such evaluation");
+		return false;
+	}
+	memset(out, 0, sizeof *out);
+	out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(out->id_text, sizeof out->id_text, "%s",
+		 PQgetvalue(res, 0, 0));
+	if (!stage_parse(PQgetvalue(res, 0, 5), &out->stage))
+		out->stage = STAGE_STANDARDS;
+	out->threshold = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+	out->secretary =
+	    r->user.role == ROLE_SECRETARY &&
+	    strtoll(PQgetvalue(res, 0, 10), NULL, 10) == r->user.id;
+	out->seated = strcmp(PQgetvalue(res, 0, 14), "t") == 0;
+	if (!out->secretary && r->user.role != ROLE_AUDITOR &&
+	    !(r->user.role == ROLE_EXPERT && out->seated)) {
+		http_reply_error(r, 403, "forbidden",
+				 "only its secretary, its panel and auditors "
+				 "may see this evaluation");
+		return false;
+	}
+	out->json = eval_json(res, 0);
+	out->nodes = json_loads(PQgetvalue(res, 0, 15), 0, NULL);
+	out->item_values = PQgetisnull(res, 0, 16)
+			       ? NULL
+			       : json_loads(PQgetvalue(res, 0, 16), 0, NULL);
+	return true;
+}
+
+void
+eval_row_free(struct eval_row *e)
+{
+	json_decref(e->json);
+	json_decref(e->nodes);
+	json_decref(e->item_values);
+	memset(e, 0, sizeof *e);
+}
+
+/* ---- POST /evaluations ---- */
+
+DB_STMT(stmt_eval_create, 13,
+	"WITH e AS (INSERT INTO evaluations (title, standard_code,"
+	"  standard_title, drafting_organizations, template_id, stage,"
+	"  threshold, nodes, created_by)"
+	"  VALUES ($6, $7, $8, $9::jsonb, $10, $11, $12::int, $13::jsonb, $1)"
+	"  RETURNING *),"
+	" a AS (INSERT INTO audit_log (actor_id, actor_username, actor_role,"
+	"  action, evaluation_id, object_type, object_id, details, request_id,"
+	"  client_addr)"
+	"  SELECT $1, $2, $3, 'evaluation.create', e.id, 'evaluation', e.id,"
+	"  jsonb_build_object('title', e.title, 'standard', e.standard_code,"
+	"  'template', e.template_id, 'stage', e.stage), $4, $5 FROM e)"
+	" SELECT " EVAL_COLUMNS("$1") " FROM e LEFT JOIN verdicts v ON false");
+
+/* The text values of POST /evaluations, kept until the write. */
+struct eval_create {
+	char *orgs, *nodes;
+	char threshold[16];
+};
+
+static void
+eval_create_free(void *p)
+{
+	struct eval_create *c = p;
+
+	free(c->orgs);
+	free(c->nodes);
+	free(c);
+}
+
+static json_t *
+eval_created(struct req *r, const PGresult *res, int *status)
+{
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		txn_reply_db_error(r, res);
+		return NULL;
+	}
+	*status = 201;
+	return eval_json(res, 0);
+}
+
+/* drafting_organizations: 1..20 non-empty strings of up to 200 bytes. */
+static bool
+eval_read_orgs(struct req *r, json_t **out)
+{
+	json_t *orgs = json_object_get(r->body, "drafting_organizations");
+	size_t i;
+	json_t *o;
+
+	if (orgs == NULL) {
+		*out = json_array();
+		return true;
+	}
+	if (!json_is_array(orgs) || json_array_size(orgs) > 20) {
+		body_invalid(r, "drafting_organizations",
+			     "drafting_organizations is a list of at most 20 "
+			     "names");
+		return false;
+	}
+	json_array_foreach(orgs, i, o)
+	{
+		if (!json_is_string(o) || json_string_length(o) == 0 ||
+		    json_string_length(o) > 200) {
+			body_invalid(r, "drafting_organizations",
+				     "each drafting organization is a name of "
+				     "1 to 200 bytes");
+			return false;
+		}
+	}
+	*out = json_incref(orgs);
+	return true;
+}
+
+void
+h_evaluations_create(struct req *r)
+{
+	static const char *const fields[] = {
+	    "title",	"standard",  "drafting_organizations",
+	    "template", "threshold", NULL};
+	const char *title, *template_id, *threshold, *code, *stitle;
+	const struct template *tp = NULL;
+	json_t *standard = json_object_get(r->body, "standard"), *orgs;
+	struct eval_create *c;
+	const char *params[TXN_AUDIT_PARAMS + 8];
+	int64_t th;
+
+	if (!body_only(r, fields) ||
+	    !body_string(r, "title", true, 1, 300, &title) ||
+	    !body_string(r, "template", false, 1, 64, &template_id) ||
+	    !body_string(r, "threshold", false, 1, 16, &threshold))
+		return;
+	if (!json_is_object(standard) ||
+	    !json_is_string(json_object_get(standard, "code")) ||
+	    !json_is_string(json_object_get(standard, "title"))) {
+		http_reply_error_details(
+		    r, 400, "bad_request",
+		    json_pack("{s:s}", "field", "standard"),
+		    "\"standard\" must be {\"code\": ..., \"title\": ...}");
+		return;
+	}
+	code = json_string_value(json_object_get(standard, "code"));
+	stitle = json_string_value(json_object_get(standard, "title"));
+	if (strlen(code) == 0 || strlen(code) > 100 || strlen(stitle) == 0 ||
+	    strlen(stitle) > 300) {
+		body_invalid(r, "standard",
+			     "the standard needs a code (1 to 100 bytes) and a "
+			     "title (1 to 300 bytes)");
+		return;
+	}
+	if (template_id != NULL && (tp = catalog_find(template_id)) == NULL) {
+		body_invalid(r, "template", "there is no template \"%s\"",
+			     template_id);
+		return;
+	}
+	th = tp ? tp->threshold : 8500;
+	if (threshold != NULL &&
+	    !dec_parse(threshold, strlen(threshold), 2, 10000, &th)) {
+		body_invalid(r, "threshold",
+			     "the threshold is a score from 0 to 100 with at "
+			     "most two decimals, like \"85\"");
+		return;
+	}
+	if (!eval_read_orgs(r, &orgs))
+		return;
+	c = xcalloc(1, sizeof *c);
+	r->state = c;
+	r->state_free = eval_create_free;
+	c->orgs = json_dumps(orgs, JSON_COMPACT);
+	json_decref(orgs);
+	if (tp != NULL) {
+		json_t *nodes = tbl_to_json(tp->table);
+
+		c->nodes = json_dumps(nodes, JSON_COMPACT);
+		json_decref(nodes);
+	} else {
+		c->nodes = xstrdup("[]");
+	}
+	snprintf(c->threshold, sizeof c->threshold, "%lld", (long long)th);
+	txn_audit_params(r, params);
+	params[5] = title;
+	params[6] = code;
+	params[7] = stitle;
+	params[8] = c->orgs;
+	params[9] = tp ? tp->id : NULL;
+	params[10] = stage_name(stage_initial(tp != NULL));
+	params[11] = c->threshold;
+	params[12] = c->nodes;
+	txn_write(r, &stmt_eval_create, params, eval_created);
+}
+
+/* ---- GET /evaluations ---- */
+
+/* Visibility in SQL: auditors all, a secretary those they run, an expert
+ * those where they hold a seat ($3 is the caller's role). */
+DB_STMT(stmt_eval_list, 4,
+	"SELECT " EVAL_COLUMNS(
+	    "$2") " FROM evaluations e"
+		  " LEFT JOIN verdicts v ON v.evaluation_id = e.id"
+		  " WHERE e.id > $1 AND ($3 = 'auditor'"
+		  "  OR ($3 = 'secretary' AND e.created_by = $2)"
+		  "  OR ($3 = 'expert' AND EXISTS (SELECT 1 FROM seats s"
+		  "   JOIN meetings m ON m.id = s.meeting_id"
+		  "   WHERE m.evaluation_id = e.id AND s.expert_id = $2"
+		  "   AND s.state <> 'recused')))"
+		  " ORDER BY e.id LIMIT $4");
+
+static void
+eval_listed(struct req *r, const PGresult *res)
+{
+	int64_t limit = *(int64_t *)r->state;
+	json_t *items, *next = json_null();
+	int n;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return;
+	}
+	items = json_array();
+	n = PQntuples(res);
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, eval_json(res, i));
+	if (n > limit)
+		next = json_string(PQgetvalue(res, (int)limit - 1, 0));
+	http_reply_json(r, 200,
+			json_pack("{s:o, s:o}", "items", items, "next", next));
+}
+
+void
+h_evaluations_list(struct req *r)
+{
+	int64_t limit = EVAL_PAGE_DEFAULT, after = 0;
+	char after_text[24], limit_text[24];
+
+	if (!query_only(r, (const char *const[]){"limit", "after", NULL}) ||
+	    !query_int(r, "limit", 1, EVAL_PAGE_MAX, &limit) ||
+	    !query_int(r, "after", 1, INT64_MAX, &after))
+		return;
+	snprintf(after_text, sizeof after_text, "%lld", (long long)after);
+	snprintf(limit_text, sizeof limit_text, "%lld", (long long)limit + 1);
+	r->state = xmalloc(sizeof limit);
+	r->state_free = free;
+	*(int64_t *)r->state = limit;
+	req_query(r, &stmt_eval_list,
+		  (const char *const[]){after_text, r->user.id_text,
+					user_role_name(r->user.role),
+					limit_text},
+		  eval_listed);
+}
+
+/* ---- GET /evaluations/{id} and its table ---- */
+
+DB_STMT(stmt_eval_get, 2,
+	"SELECT " EVAL_COLUMNS("$2") " FROM evaluations e"
+				     " LEFT JOIN verdicts v ON v.evaluation_id "
+				     "= e.id WHERE e.id = $1");
+
+void
+eval_load(struct req *r, req_result_cb then)
+{
+	char id[24];
+
+	snprintf(id, sizeof id, "%lld", (long long)r->match.params[0].id);
+	req_query(r, &stmt_eval_get, (const char *const[]){id, r->user.id_text},
+		  then);
+}
+
+static void
+eval_got(struct req *r, const PGresult *res)
+{
+	struct eval_row e;
+
+	if (!eval_row_read(r, res, &e))
+		return;
+	http_reply_json(r, 200, json_incref(e.json));
+	eval_row_free(&e);
+}
+
+void
+h_evaluations_get(struct req *r)
+{
+	eval_load(r, eval_got);
+}
+
+/*
+ * The table with each leaf's value and contribution and the total, once
+ * the scoring meeting has been finalized (item_values), all exact until
+ * they are printed.
+ */
+json_t *
+eval_table_json(const json_t *nodes, const json_t *item_values,
+		int64_t threshold)
+{
+	struct problems p = {0};
+	struct tbl *t = tbl_from_json(nodes, &p);
+	json_t *out, *total_json = json_null();
+	struct rat total = rat_int(0);
+	char buf[RAT_FORMAT_MAX];
+	bool have_all = item_values != NULL;
+
+	if (t == NULL || tbl_validate(t, &p) != 0) {
+		/* A table under construction (stages a-e): as stored. */
+		problems_free(&p);
+		tbl_free(t);
+		return json_pack("{s:O, s:n, s:n}", "nodes", nodes, "total",
+				 "advanced");
+	}
+	out = tbl_to_json(t);
+	for (size_t i = 0; have_all && i < t->n_leaves; i++) {
+		const struct tbl_node *leaf = t->leaves[i];
+		json_t *v = json_object_get(item_values, leaf->code);
+		struct rat value, contribution;
+
+		if (v == NULL ||
+		    !rat_make(json_integer_value(json_object_get(v, "num")),
+			      json_integer_value(json_object_get(v, "den")),
+			      &value) ||
+		    !rat_mul(leaf->global_weight, value, &contribution) ||
+		    !rat_add(total, contribution, &total)) {
+			have_all = false;
+			break;
+		}
+		/* value is in hundredths of a point */
+		if (!rat_make(value.num, value.den * 100, &value) ||
+		    !rat_make(contribution.num, contribution.den * 100,
+			      &contribution)) {
+			have_all = false;
+			break;
+		}
+		json_object_set_new(tbl_json_find(out, leaf->code), "value",
+				    json_string(rat_format(value, 2, buf)));
+		json_object_set_new(
+		    tbl_json_find(out, leaf->code), "contribution",
+		    json_string(rat_format(contribution, 4, buf)));
+	}
+	if (have_all) {
+		int64_t published;
+
+		if (vd_publish(total, &published)) {
+			total_json = json_string(
+			    dec_format(published, 2, buf, sizeof buf));
+			tbl_free(t);
+			return json_pack("{s:o, s:o, s:b}", "nodes", out,
+					 "total", total_json, "advanced",
+					 published >= threshold);
+		}
+	}
+	tbl_free(t);
+	return json_pack("{s:o, s:o, s:n}", "nodes", out, "total", total_json,
+			 "advanced");
+}
+
+static void
+eval_table_got(struct req *r, const PGresult *res)
+{
+	const char *format = router_query_get(&r->query, "format");
+	struct eval_row e;
+	json_t *table;
+
+	if (!eval_row_read(r, res, &e))
+		return;
+	table = eval_table_json(e.nodes, e.item_values, e.threshold);
+	if (format != NULL && strcmp(format, "csv") == 0) {
+		size_t len;
+		char *csv =
+		    table_csv_render(json_object_get(table, "nodes"), &len);
+
+		http_reply_text(r, 200, "text/csv; charset=utf-8", csv, len);
+		free(csv);
+	} else {
+		json_object_set_new(table, "evaluation", json_incref(e.json));
+		http_reply_json(r, 200, json_incref(table));
+	}
+	json_decref(table);
+	eval_row_free(&e);
+}
+
+void
+h_evaluations_table(struct req *r)
+{
+	const char *format = router_query_get(&r->query, "format");
+
+	if (!query_only(r, (const char *const[]){"format", NULL}))
+		return;
+	if (format != NULL && strcmp(format, "csv") != 0 &&
+	    strcmp(format, "json") != 0) {
+		http_reply_error(r, 400, "bad_query", "format is json or csv");
+		return;
+	}
+	eval_load(r, eval_table_got);
+}

@@ -1,0 +1,626 @@
+/*
+ * Delphi rounds: POST /meetings/{id}/rounds (open),
+ * POST /meetings/{id}/rounds/{n}/close, GET .../rounds/{n}/results, and
+ * GET /meetings/{id}/events.  Closing computes every statistic with
+ * workflow/ from the complete ballots only, under a lock that makes a
+ * ballot committed before the close count and one after it fail.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "body.h"
+#include "consensus.h"
+#include "decimal.h"
+#include "events.h"
+#include "handlers.h"
+#include "kendall.h"
+#include "meeting.h"
+#include "stats.h"
+#include "table_json.h"
+#include "txn.h"
+#include "xalloc.h"
+
+/* A round request in progress. */
+struct round_ctx {
+	struct meeting_row m;
+	int n;
+	char n_text[16];
+	char *items;	     /* JSON text */
+	char *rules;	     /* JSON text */
+	char *results;	     /* JSON text */
+	char *counted;	     /* JSON text */
+	json_t *round_items; /* the round's items, for closing */
+	json_t *round_rules;
+	const char *deadline;
+	json_t *answer;
+};
+
+static void
+round_ctx_free(void *p)
+{
+	struct round_ctx *c = p;
+
+	meeting_row_free(&c->m);
+	free(c->items);
+	free(c->rules);
+	json_decref(c->round_items);
+	json_decref(c->round_rules);
+	free(c->results);
+	free(c->counted);
+	json_decref(c->answer);
+	free(c);
+}
+
+static struct round_ctx *
+round_ctx_new(struct req *r)
+{
+	struct round_ctx *c = xcalloc(1, sizeof *c);
+
+	r->state = c;
+	r->state_free = round_ctx_free;
+	return c;
+}
+
+/* ---- POST /meetings/{id}/rounds ---- */
+
+DB_STMT(stmt_round_context, 2,
+	"SELECT (SELECT nodes::text FROM evaluations WHERE id = $2),"
+	" (SELECT results::text FROM rounds WHERE meeting_id = $1"
+	"  AND closed_at IS NOT NULL ORDER BY n DESC LIMIT 1)");
+
+DB_STMT(stmt_round_open, 11,
+	"WITH r AS (INSERT INTO rounds (meeting_id, n, items, rules, deadline)"
+	"  SELECT $6, $8::int, $9::jsonb, m.rules, $10::timestamptz"
+	"  FROM meetings m WHERE m.id = $6"
+	"  AND ($10::timestamptz IS NULL OR $10::timestamptz > now())"
+	"  RETURNING n),"
+	" a AS (INSERT INTO audit_log (actor_id, actor_username, actor_role,"
+	"  action, evaluation_id, meeting_id, object_type, object_id,"
+	"  details, request_id, client_addr)"
+	"  SELECT $1, $2, $3, 'round.open', $7::bigint, $6, 'round', r.n,"
+	"  jsonb_build_object('round', r.n, 'items', $9::jsonb,"
+	"  'deadline', $10::text, 'rules', $11::jsonb), $4, $5 FROM r)"
+	" SELECT n FROM r");
+
+static json_t *
+round_opened(struct req *r, const PGresult *res, int *status)
+{
+	struct round_ctx *c = r->state;
+	json_t *items;
+
+	if (strcmp(db_sqlstate(res), "23505") == 0) {
+		http_reply_error(r, 409, "round_open",
+				 "another round of this meeting is open");
+		return NULL;
+	}
+	if (strncmp(db_sqlstate(res), "22", 2) == 0) {
+		body_invalid(r, "deadline", "the deadline is an RFC 3339 time");
+		return NULL;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		body_invalid(r, "deadline", "the deadline is in the past");
+		return NULL;
+	}
+	items = json_loads(c->items, 0, NULL);
+	events_publish(r->srv->events, c->m.id, "round_opened",
+		       json_pack("{s:i, s:I}", "round", c->n, "items",
+				 (json_int_t)json_array_size(items)));
+	*status = 201;
+	return json_pack("{s:i, s:o, s:s, s:O, s:i}", "n", c->n, "items", items,
+			 "state", "open", "deadline",
+			 c->deadline ? json_string(c->deadline) : json_null(),
+			 "complete_ballots", 0);
+}
+
+/* The items of a new round: named ones (checked), else all leaves for
+ * round 1, else those without consensus in the last closed round. */
+static json_t *
+round_pick_items(struct req *r, const struct tbl *t, const json_t *last)
+{
+	json_t *named = json_object_get(r->body, "items"), *x, *items;
+	size_t i, k;
+
+	items = json_array();
+	if (named != NULL) {
+		if (!json_is_array(named) || json_array_size(named) == 0) {
+			json_decref(items);
+			body_invalid(r, "items",
+				     "items is a non-empty list of indicator "
+				     "codes");
+			return NULL;
+		}
+		json_array_foreach(named, i, x)
+		{
+			const char *code = json_string_value(x);
+			struct tbl_node *node = code ? tbl_find(t, code) : NULL;
+
+			if (node == NULL || node->n_children != 0) {
+				json_decref(items);
+				body_invalid(
+				    r, "items",
+				    "%s is not a leaf indicator of this "
+				    "evaluation",
+				    code ? code : "an item");
+				return NULL;
+			}
+			for (k = 0; k < i; k++) {
+				if (json_equal(json_array_get(named, k), x)) {
+					json_decref(items);
+					body_invalid(r, "items",
+						     "%s is named twice", code);
+					return NULL;
+				}
+			}
+			json_array_append(items, x);
+		}
+		return items;
+	}
+	if (last == NULL) {
+		for (i = 0; i < t->n_leaves; i++)
+			json_array_append_new(items,
+					      json_string(t->leaves[i]->code));
+		return items;
+	}
+	json_array_foreach(json_object_get(last, "items"), i, x)
+	{
+		if (!json_is_true(json_object_get(x, "consensus")))
+			json_array_append(items, json_object_get(x, "item"));
+	}
+	if (json_array_size(items) == 0) {
+		json_decref(items);
+		http_reply_error(r, 409, "consensus_reached",
+				 "every item reached consensus in the last "
+				 "round; name items to rate them again");
+		return NULL;
+	}
+	return items;
+}
+
+static void
+round_context_read(struct req *r, const PGresult *res)
+{
+	struct round_ctx *c = r->state;
+	struct problems p = {0};
+	json_t *nodes, *last = NULL, *items;
+	struct tbl *t = NULL;
+	const char *params[TXN_AUDIT_PARAMS + 6];
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return;
+	}
+	nodes = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	if (nodes != NULL)
+		t = tbl_from_json(nodes, &p);
+	json_decref(nodes);
+	if (t == NULL || tbl_validate(t, &p) != 0) {
+		problems_free(&p);
+		tbl_free(t);
+		http_reply_error(r, 409, "table_invalid",
+				 "the evaluation's indicator table is not "
+				 "complete");
+		return;
+	}
+	if (!PQgetisnull(res, 0, 1))
+		last = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+	items = round_pick_items(r, t, last);
+	json_decref(last);
+	tbl_free(t);
+	if (items == NULL)
+		return;
+	c->items = json_dumps(items, JSON_COMPACT);
+	json_decref(items);
+	c->rules = json_dumps(c->m.rules, JSON_COMPACT | JSON_SORT_KEYS);
+	txn_audit_params(r, params);
+	params[5] = c->m.id_text;
+	params[6] = c->m.evaluation_text;
+	params[7] = c->n_text;
+	params[8] = c->items;
+	params[9] = c->deadline;
+	params[10] = c->rules;
+	txn_write(r, &stmt_round_open, params, round_opened);
+}
+
+static void
+round_open_checked(struct req *r, const PGresult *res)
+{
+	static const char *const fields[] = {"items", "deadline", NULL};
+	struct round_ctx *c = r->state;
+
+	if (!meeting_row_read(r, res, &c->m))
+		return;
+	if (!meeting_require_secretary(r, &c->m) ||
+	    !meeting_require_open(r, &c->m) || !body_only(r, fields) ||
+	    !body_string(r, "deadline", false, 1, 64, &c->deadline))
+		return;
+	if (c->m.open_round != 0) {
+		http_reply_error(r, 409, "round_open",
+				 "round %d is open; close it first",
+				 c->m.open_round);
+		return;
+	}
+	c->n = c->m.last_round + 1;
+	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
+	req_query(r, &stmt_round_context,
+		  (const char *const[]){c->m.id_text, c->m.evaluation_text},
+		  round_context_read);
+}
+
+void
+h_rounds_open(struct req *r)
+{
+	round_ctx_new(r);
+	meeting_load(r, round_open_checked);
+}
+
+/* ---- POST /meetings/{id}/rounds/{n}/close ---- */
+
+DB_STMT(stmt_round_lock, 2,
+	"SELECT items::text, rules::text FROM rounds"
+	" WHERE meeting_id = $1 AND n = $2 AND closed_at IS NULL FOR UPDATE");
+
+/* Each seated expert's latest revision; only complete ones count. */
+DB_STMT(stmt_round_ballots, 2,
+	"SELECT DISTINCT ON (b.expert_id) b.expert_id, b.revision, b.complete,"
+	" b.scores::text FROM ballots b JOIN seats s"
+	" ON s.meeting_id = b.meeting_id AND s.expert_id = b.expert_id"
+	" AND s.state = 'seated'"
+	" WHERE b.meeting_id = $1 AND b.round_n = $2"
+	" ORDER BY b.expert_id, b.revision DESC");
+
+DB_STMT(stmt_round_close, 10,
+	"WITH r AS (UPDATE rounds SET closed_at = now(), results = $9::jsonb,"
+	"  counted = $10::jsonb WHERE meeting_id = $6 AND n = $8::int"
+	"  AND closed_at IS NULL RETURNING n),"
+	" a AS (INSERT INTO audit_log (actor_id, actor_username, actor_role,"
+	"  action, evaluation_id, meeting_id, object_type, object_id,"
+	"  details, request_id, client_addr)"
+	"  SELECT $1, $2, $3, 'round.close', $7::bigint, $6, 'round', r.n,"
+	"  jsonb_build_object('round', r.n, 'results', $9::jsonb,"
+	"  'counted', $10::jsonb), $4, $5 FROM r)"
+	" SELECT n FROM r");
+
+/* A statistic for display: fixed decimals, or null when undefined. */
+static json_t *
+round_stat(bool defined, double v, int decimals)
+{
+	char buf[64];
+
+	if (!defined)
+		return json_null();
+	snprintf(buf, sizeof buf, "%.*f", decimals, v);
+	return json_string(buf);
+}
+
+/* One item's result from its ratings (hundredths). */
+static json_t *
+round_item_result(const char *code, const int64_t *v, size_t n,
+		  const struct meeting_rules *rules)
+{
+	struct stats st;
+	struct consensus cons;
+	struct rat value, points;
+	char buf[RAT_FORMAT_MAX];
+
+	if (agg_apply(&rules->agg, v, n, &value) != AGG_OK ||
+	    stats_compute(v, n, 100, rules->agg.trim, rules->consensus.quantile,
+			  &st) < 0 ||
+	    consensus_check(v, n, &rules->consensus, &cons) < 0 ||
+	    !rat_make(value.num, value.den * 100, &points))
+		return NULL;
+	return json_pack(
+	    "{s:s, s:I, s:s, s:{s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	    " s:o, s:o, s:o, s:b}",
+	    "item", code, "n", (json_int_t)n, "value",
+	    rat_format(points, 2, buf), "exact", "num", (json_int_t)value.num,
+	    "den", (json_int_t)value.den, "mean", round_stat(true, st.mean, 2),
+	    "trimmed_mean", round_stat(st.has_trimmed_mean, st.trimmed_mean, 2),
+	    "median", round_stat(true, st.median, 2), "sd",
+	    round_stat(st.has_sd, st.sd, 2), "cv",
+	    round_stat(st.has_cv, st.cv, 4), "q1", round_stat(true, st.q1, 2),
+	    "q3", round_stat(true, st.q3, 2), "iqr",
+	    round_stat(true, st.iqr, 2), "min", round_stat(true, st.min, 2),
+	    "max", round_stat(true, st.max, 2), "consensus", cons.reached);
+}
+
+/* The score (hundredths) a ballot gives item, or -1. */
+static int64_t
+round_score_of(const json_t *scores, const char *item)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(scores, i, s)
+	{
+		const char *code =
+		    json_string_value(json_object_get(s, "item"));
+
+		if (code != NULL && strcmp(code, item) == 0)
+			return json_integer_value(json_object_get(s, "score"));
+	}
+	return -1;
+}
+
+/*
+ * Results and the counted ballots from the latest revisions: per item
+ * statistics and consensus, and Kendall's W over the panel.  NULL after
+ * answering (quorum not met).
+ */
+static json_t *
+round_compute(struct req *r, const PGresult *res, json_t **counted)
+{
+	struct round_ctx *c = r->state;
+	struct meeting_rules rules;
+	size_t n_items = json_array_size(c->round_items), m = 0;
+	json_t **ballots, *items, *panel = json_null();
+	int64_t *matrix, *column;
+	struct kendall kw;
+	int rows = PQntuples(res);
+
+	if (!meeting_rules_parse(c->round_rules, &rules)) {
+		http_reply_error(r, 500, "internal_error",
+				 "the round's rules are unreadable");
+		return NULL;
+	}
+	ballots = xcalloc((size_t)rows + 1, sizeof *ballots);
+	*counted = json_array();
+	for (int i = 0; i < rows; i++) {
+		if (strcmp(PQgetvalue(res, i, 2), "t") != 0)
+			continue;
+		ballots[m++] = json_loads(PQgetvalue(res, i, 3), 0, NULL);
+		json_array_append_new(
+		    *counted,
+		    json_pack(
+			"{s:I, s:I}", "expert",
+			(json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
+			"revision",
+			(json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10)));
+	}
+	if ((int)m < rules.quorum) {
+		for (size_t e = 0; e < m; e++)
+			json_decref(ballots[e]);
+		free(ballots);
+		json_decref(*counted);
+		http_reply_error_details(
+		    r, 409, "quorum_not_met",
+		    json_pack("{s:I, s:i}", "complete_ballots", (json_int_t)m,
+			      "quorum", rules.quorum),
+		    "%zu complete ballots; the quorum is %d", m, rules.quorum);
+		return NULL;
+	}
+	matrix = xcalloc(m * n_items + 1, sizeof *matrix);
+	column = xcalloc(m + 1, sizeof *column);
+	items = json_array();
+	for (size_t k = 0; k < n_items; k++) {
+		const char *code =
+		    json_string_value(json_array_get(c->round_items, k));
+
+		for (size_t e = 0; e < m; e++) {
+			column[e] = round_score_of(ballots[e], code);
+			matrix[e * n_items + k] = column[e];
+		}
+		json_array_append_new(
+		    items, round_item_result(code, column, m, &rules));
+	}
+	if (kendall_w(matrix, m, n_items, &kw) == 0)
+		panel = json_pack("{s:o, s:o, s:i, s:o}", "kendall_w",
+				  round_stat(true, kw.w, 4), "chi2",
+				  round_stat(true, kw.chi2, 3), "df", kw.df,
+				  "p", round_stat(true, kw.p, 4));
+	for (size_t e = 0; e < m; e++)
+		json_decref(ballots[e]);
+	free(ballots);
+	free(matrix);
+	free(column);
+	return json_pack("{s:i, s:I, s:o, s:o, s:O}", "round", c->n, "n",
+			 (json_int_t)m, "items", items, "panel", panel, "rules",
+			 c->round_rules);
+}
+
+static json_t *
+round_closed(struct req *r, const PGresult *res, int *status)
+{
+	struct round_ctx *c = r->state;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		http_reply_error(r, 409, "round_closed",
+				 "round %d is already closed", c->n);
+		return NULL;
+	}
+	events_publish(r->srv->events, c->m.id, "round_closed",
+		       json_pack("{s:i}", "round", c->n));
+	*status = 200;
+	return json_incref(c->answer);
+}
+
+static void
+round_ballots_read(struct req *r, const PGresult *res)
+{
+	struct round_ctx *c = r->state;
+	const char *params[TXN_AUDIT_PARAMS + 5];
+	json_t *counted;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return;
+	}
+	if (c->round_items == NULL) {
+		http_reply_error(r, 409, "round_closed",
+				 "round %d is already closed", c->n);
+		return;
+	}
+	c->answer = round_compute(r, res, &counted);
+	if (c->answer == NULL)
+		return;
+	c->results = json_dumps(c->answer, JSON_COMPACT | JSON_SORT_KEYS);
+	c->counted = json_dumps(counted, JSON_COMPACT);
+	json_decref(counted);
+	txn_audit_params(r, params);
+	params[5] = c->m.id_text;
+	params[6] = c->m.evaluation_text;
+	params[7] = c->n_text;
+	params[8] = c->results;
+	params[9] = c->counted;
+	txn_write(r, &stmt_round_close, params, round_closed);
+}
+
+static void
+round_locked(struct req *r, const PGresult *res)
+{
+	struct round_ctx *c = r->state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1)
+		return; /* round_ballots_read answers */
+	c->round_items = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	c->round_rules = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+}
+
+/* The round of the path: the open one; a closed one is a 409. */
+static bool
+round_require_open(struct req *r, struct round_ctx *c)
+{
+	c->n = (int)r->match.params[1].id;
+	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
+	if (c->n > c->m.last_round) {
+		http_reply_error(r, 404, "not_found", "there is no round %d",
+				 c->n);
+		return false;
+	}
+	if (c->n != c->m.open_round) {
+		http_reply_error(r, 409, "round_closed", "round %d is closed",
+				 c->n);
+		return false;
+	}
+	return true;
+}
+
+static void
+round_close_checked(struct req *r, const PGresult *res)
+{
+	struct round_ctx *c = r->state;
+
+	if (!meeting_row_read(r, res, &c->m))
+		return;
+	if (!meeting_require_secretary(r, &c->m) ||
+	    !meeting_require_open(r, &c->m) || !round_require_open(r, c))
+		return;
+	txn_begin(r);
+	req_query(r, &stmt_round_lock,
+		  (const char *const[]){c->m.id_text, c->n_text}, round_locked);
+	req_query(r, &stmt_round_ballots,
+		  (const char *const[]){c->m.id_text, c->n_text},
+		  round_ballots_read);
+}
+
+void
+h_rounds_close(struct req *r)
+{
+	round_ctx_new(r);
+	meeting_load(r, round_close_checked);
+}
+
+/* ---- GET /meetings/{id}/rounds/{n}/results ---- */
+
+/* Auditors also get the counted ballots with their experts. */
+DB_STMT(stmt_round_results, 3,
+	"SELECT r.results::text, r.closed_at IS NOT NULL,"
+	" CASE WHEN $3 THEN (SELECT json_agg(json_build_object('expert',"
+	"  json_build_object('id', u.id, 'username', u.username),"
+	"  'revision', b.revision, 'scores', b.scores) ORDER BY u.id)"
+	"  FROM jsonb_to_recordset(r.counted) AS c(expert bigint,"
+	"  revision int) JOIN ballots b ON b.meeting_id = r.meeting_id"
+	"  AND b.round_n = r.n AND b.expert_id = c.expert"
+	"  AND b.revision = c.revision JOIN users u ON u.id = c.expert)"
+	" END::text"
+	" FROM rounds r WHERE r.meeting_id = $1 AND r.n = $2");
+
+static void
+round_results_read(struct req *r, const PGresult *res)
+{
+	struct round_ctx *c = r->state;
+	json_t *results;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		http_reply_error(r, 404, "not_found", "there is no round %d",
+				 c->n);
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+		http_reply_error(r, 409, "round_open",
+				 "round %d is open: its results exist once it "
+				 "is closed",
+				 c->n);
+		return;
+	}
+	results = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	if (r->user.role == ROLE_AUDITOR) {
+		json_t *b = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+
+		json_object_set_new(results, "ballots",
+				    b ? ballots_for_display(b) : json_array());
+		json_decref(b);
+	}
+	http_reply_json(r, 200, results);
+}
+
+static void
+round_results_checked(struct req *r, const PGresult *res)
+{
+	struct round_ctx *c = r->state;
+
+	if (!meeting_row_read(r, res, &c->m))
+		return;
+	c->n = (int)r->match.params[1].id;
+	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
+	req_query(r, &stmt_round_results,
+		  (const char *const[]){c->m.id_text, c->n_text,
+					r->user.role == ROLE_AUDITOR ? "true"
+								     : "false"},
+		  round_results_read);
+}
+
+void
+h_rounds_results(struct req *r)
+{
+	round_ctx_new(r);
+	meeting_load(r, round_results_checked);
+}
+
+/* ---- GET /meetings/{id}/events ---- */
+
+static void
+events_checked(struct req *r, const PGresult *res)
+{
+	struct round_ctx *c = r->state;
+
+	if (!meeting_row_read(r, res, &c->m))
+		return;
+	if (r->user.role == ROLE_AUDITOR && !c->m.secretary) {
+		http_reply_error(r, 403, "forbidden",
+				 "events are for the secretary and the panel");
+		return;
+	}
+	events_subscribe(r->srv->events, r, c->m.id);
+}
+
+void
+h_meetings_events(struct req *r)
+{
+	round_ctx_new(r);
+	meeting_load(r, events_checked);
+}

@@ -1,0 +1,76 @@
+/*
+ * A meeting as its handlers need it: read once per request with the
+ * caller's relation to it (its secretary, a panel seat, an auditor), its
+ * frozen rules and its rounds.  Shared by h_meetings.c, h_rounds.c,
+ * h_ballots.c and h_events.c.
+ */
+#ifndef PINGSHEN_MEETING_H
+#define PINGSHEN_MEETING_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agg.h"
+#include "consensus.h"
+#include "http.h"
+#include "stage.h"
+
+enum seat_state {
+	SEAT_NONE, /* not on the panel */
+	SEAT_INVITED,
+	SEAT_SEATED,
+	SEAT_RECUSED,
+};
+
+/* A meeting's rule set, as frozen into each round. */
+struct meeting_rules {
+	struct agg_rule agg;
+	struct consensus_rule consensus;
+	int quorum;
+};
+
+struct meeting_row {
+	int64_t id;
+	char id_text[24];
+	int64_t evaluation_id;
+	char evaluation_text[24];
+	char kind[16];
+	bool finalized;
+	enum stage stage; /* the evaluation's */
+	bool secretary;	  /* the caller runs its evaluation */
+	enum seat_state seat;
+	json_t *rules;	/* as stored */
+	json_t *rounds; /* [{"n","items","opened_at","closed_at","deadline",
+			 *   "complete"}] in order; complete only while open */
+	json_t *panel;	/* [{"expert":{...},"seat"}] */
+	int open_round; /* its number, or 0 */
+	int last_round; /* the highest number, or 0 */
+};
+
+/* Loads the meeting of the route's first {id}; then gets the result for
+ * meeting_row_read. */
+void meeting_load(struct req *r, req_result_cb then);
+
+/*
+ * Reads the row and checks the caller may see the meeting (its secretary,
+ * an auditor, or a panel member whose seat is not given up); false after
+ * answering.  Release with meeting_row_free.
+ */
+bool meeting_row_read(struct req *r, const PGresult *res,
+		      struct meeting_row *out);
+void meeting_row_free(struct meeting_row *m);
+
+/* The meeting as GET /meetings/{id} shows it (new reference). */
+json_t *meeting_json(const struct meeting_row *m);
+
+/* Parses stored rules; false when they are malformed (a server bug). */
+bool meeting_rules_parse(const json_t *rules, struct meeting_rules *out);
+
+/* Answers 403 unless the caller is the secretary; false after answering. */
+bool meeting_require_secretary(struct req *r, const struct meeting_row *m);
+
+/* Answers 409 when the evaluation or meeting can no longer change. */
+bool meeting_require_open(struct req *r, const struct meeting_row *m);
+
+#endif
