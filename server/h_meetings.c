@@ -16,7 +16,7 @@
 #include "txn.h"
 #include "xalloc.h"
 
-#define MEETING_PANEL_MAX 100
+#define MEETING_PANEL_MAX 1000
 
 /* ---- POST /evaluations/{id}/meetings ---- */
 

@@ -471,15 +471,21 @@ struct req_query_ctx {
 
 /* ---- streams ---- */
 
-/* The stream is over: account for it and let go of the request. */
+/* The stream is over: account for it while the request still exists. */
 static void
-http_stream_finish(struct req *r)
+http_stream_account(struct req *r)
 {
 	r->streaming = false;
 	r->replied = true;
 	r->status = 200;
 	http_account(r, 200, 0);
 	r->srv->http->active--;
+}
+
+/* The request is gone: let go of our record of it. */
+static void
+http_stream_release(struct req *r)
+{
 	r->ev = NULL;
 	if (r->refs == 0)
 		req_free(r);
@@ -495,25 +501,35 @@ http_stream_closed(struct evhttp_connection *evcon, void *arg)
 	if (!r->streaming)
 		return;
 	r->stream_gone(r, r->stream_arg);
+	http_stream_account(r);
 	/* A request the client left is detached from its connection and
-	 * ours to free; otherwise evhttp frees it with the connection. */
+	 * ours to free (evhttp_send_reply_end frees a detached request);
+	 * otherwise evhttp frees it with the connection, right after this
+	 * callback. */
 	if (evhttp_request_get_connection(r->ev) == NULL)
 		evhttp_send_reply_end(r->ev);
-	http_stream_finish(r);
+	http_stream_release(r);
 }
 
 void
 http_stream_start(struct req *r, const char *content_type,
 		  void (*gone)(struct req *r, void *arg), void *arg)
 {
+	struct evhttp_connection *evcon;
+	struct timeval write_tv = {r->srv->cfg->idle_timeout_s, 0};
+
 	http_add_headers(r, content_type);
 	r->streaming = true;
 	r->stream_gone = gone;
 	r->stream_arg = arg;
 	req_release_conn(r);
-	evhttp_connection_set_closecb(evhttp_request_get_connection(r->ev),
-				      http_stream_closed, r);
+	evcon = evhttp_request_get_connection(r->ev);
+	evhttp_connection_set_closecb(evcon, http_stream_closed, r);
 	evhttp_send_reply_start(r->ev, 200, "OK");
+	/* A stream's client sends nothing: evhttp's idle timeout would cut
+	 * it.  Only writing that stalls (a reader that stopped) ends it. */
+	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), NULL,
+				 &write_tv);
 }
 
 bool
@@ -542,8 +558,9 @@ http_stream_end(struct req *r)
 		return;
 	if (evcon != NULL)
 		evhttp_connection_set_closecb(evcon, NULL, NULL);
+	http_stream_account(r);
 	evhttp_send_reply_end(r->ev);
-	http_stream_finish(r);
+	http_stream_release(r);
 }
 
 static void

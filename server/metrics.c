@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "hash_pool.h"
 #include "http.h"
 #include "pool.h"
@@ -144,8 +145,12 @@ metrics_render(const struct metrics *m, const struct server *srv, size_t *len)
 	    "# HELP pingshen_password_hashes_pending Password hashes queued "
 	    "or running.\n"
 	    "# TYPE pingshen_password_hashes_pending gauge\n"
-	    "pingshen_password_hashes_pending %zu\n",
-	    http_open_connections(srv->http), hash_pool_pending(srv->hashes));
+	    "pingshen_password_hashes_pending %zu\n"
+	    "# HELP pingshen_event_streams Meeting event streams open.\n"
+	    "# TYPE pingshen_event_streams gauge\n"
+	    "pingshen_event_streams %zu\n",
+	    http_open_connections(srv->http), hash_pool_pending(srv->hashes),
+	    events_count(srv->events));
 
 	*len = evbuffer_get_length(b);
 	out = xmalloc(*len + 1);
