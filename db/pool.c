@@ -92,6 +92,7 @@ struct db_pool {
 	struct db_waiter *wait_head, *wait_tail;
 	size_t n_waiting;
 	struct event *ev_dispatch;
+	bool trace;	   /* PINGSHEN_DB_TRACE: log states and statements */
 	bool probing;	   /* a connection attempt on behalf of waiters */
 	bool probe_failed; /* it failed: fail the waiters, the database is down
 			    */
@@ -109,7 +110,7 @@ static void db_pool_dispatch(evutil_socket_t fd, short what, void *arg);
 static void
 db_conn_set_state(struct db_conn *c, enum db_conn_state state)
 {
-	if (c->state != state && getenv("PINGSHEN_DB_TRACE") != NULL)
+	if (c->state != state && c->pool->trace)
 		fprintf(stderr, "db: connection %d %s -> %s\n", c->index,
 			db_state_names[c->state], db_state_names[state]);
 	c->state = state;
@@ -489,6 +490,7 @@ db_pool_new(struct event_base *base, const struct db_pool_config *cfg)
 	struct db_pool *pool = xcalloc(1, sizeof *pool);
 
 	pool->base = base;
+	pool->trace = getenv("PINGSHEN_DB_TRACE") != NULL;
 	pool->conninfo = xstrdup(cfg->conninfo);
 	snprintf(pool->options, sizeof pool->options, "-c statement_timeout=%d",
 		 cfg->statement_timeout_ms);
@@ -694,6 +696,10 @@ db_conn_query(struct db_conn *c, struct db_stmt *stmt,
 		}
 		db_conn_push(c, DB_OP_PREPARE, stmt->slot, NULL, NULL);
 		c->tail->name = stmt->name;
+		/* The benchmarks replay the exact statements with pgbench. */
+		if (c->pool->trace)
+			fprintf(stderr, "db: prepare %s: %s\n", stmt->name,
+				stmt->sql);
 		c->prepared[stmt->slot] = true;
 	}
 	db_conn_push(c, DB_OP_QUERY, 0, cb, arg);

@@ -21,7 +21,8 @@
 #define BALLOT_COMMENT_MAX 2000
 
 struct ballot_ctx {
-	struct meeting_row m;
+	int64_t meeting;
+	char meeting_text[24];
 	int n;
 	char n_text[16], version[16];
 	char *scores;
@@ -34,7 +35,6 @@ ballot_ctx_free(void *p)
 {
 	struct ballot_ctx *c = p;
 
-	meeting_row_free(&c->m);
 	free(c->scores);
 	free(c);
 }
@@ -205,54 +205,62 @@ ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 	return true;
 }
 
-DB_STMT(stmt_ballot_round, 2,
-	"SELECT items::text, deadline IS NOT NULL AND deadline <= now()"
-	" FROM rounds WHERE meeting_id = $1 AND n = $2");
+/*
+ * What a ballot needs to know, in one light query (the write path runs it
+ * for every save): the evaluation's stage, the meeting, the caller's seat
+ * and the round.
+ */
+DB_STMT(stmt_ballot_context, 3,
+	"SELECT e.stage, m.finalized_at IS NOT NULL, s.state, r.items::text,"
+	" r.closed_at IS NOT NULL,"
+	" r.deadline IS NOT NULL AND r.deadline <= now()"
+	" FROM meetings m JOIN evaluations e ON e.id = m.evaluation_id"
+	" LEFT JOIN seats s ON s.meeting_id = m.id AND s.expert_id = $3"
+	" LEFT JOIN rounds r ON r.meeting_id = m.id AND r.n = $2::int"
+	" WHERE m.id = $1");
 
 /* The round must be open and the seat taken when the row is written: the
  * FOR SHARE locks make a concurrent close or recusal wait for us, or us
- * for it, so no acknowledged ballot is left out of a close. */
+ * for it, so no acknowledged ballot is left out of a close.  The head row
+ * numbers revisions and makes two saves of one ballot queue. */
 DB_STMT(stmt_ballot_put, 11,
 	"WITH r AS (SELECT 1 FROM rounds WHERE meeting_id = $6 AND n = $7::int"
 	"  AND closed_at IS NULL AND (deadline IS NULL OR deadline > now())"
 	"  FOR SHARE),"
 	" s AS (SELECT 1 FROM seats WHERE meeting_id = $6 AND expert_id = $1"
 	"  AND state = 'seated' FOR SHARE),"
-	" prev AS (SELECT COALESCE(max(revision), 0) AS rev FROM ballots"
-	"  WHERE meeting_id = $6 AND round_n = $7::int AND expert_id = $1),"
-	" b AS (INSERT INTO ballots (meeting_id, round_n, expert_id, revision,"
-	"  complete, scores) SELECT $6, $7::int, $1, prev.rev + 1,"
-	"  $8::boolean, $9::jsonb FROM r, s, prev"
-	"  WHERE $10::int IS NULL OR prev.rev = $10::int"
+	" h AS (INSERT INTO ballot_heads (meeting_id, round_n, expert_id,"
+	"  revision, complete) SELECT $6, $7::int, $1, 1, $8::boolean"
+	"  FROM r, s WHERE $10::int IS NULL OR $10::int = 0"
+	"  ON CONFLICT (meeting_id, round_n, expert_id) DO UPDATE"
+	"  SET revision = ballot_heads.revision + 1,"
+	"  complete = EXCLUDED.complete"
+	"  WHERE $10::int IS NULL OR ballot_heads.revision = $10::int"
 	"  RETURNING revision, complete),"
+	" b AS (INSERT INTO ballots (meeting_id, round_n, expert_id, revision,"
+	"  complete, scores) SELECT $6, $7::int, $1, h.revision, h.complete,"
+	"  $9::jsonb FROM h RETURNING revision),"
 	" a AS (INSERT INTO audit_log (actor_id, actor_username, actor_role,"
 	"  action, evaluation_id, meeting_id, object_type, object_id,"
 	"  details, request_id, client_addr)"
 	"  SELECT $1, $2, $3, 'ballot.submit', m.evaluation_id, $6, 'round',"
 	"  $7::int, jsonb_build_object('round', $7::int, 'revision',"
-	"  b.revision, 'complete', b.complete, 'items', $11::int), $4, $5"
-	"  FROM b, meetings m WHERE m.id = $6)"
+	"  h.revision, 'complete', h.complete, 'items', $11::int), $4, $5"
+	"  FROM h, meetings m WHERE m.id = $6)"
 	" SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM s),"
-	"  b.revision, b.complete,"
-	"  (SELECT count(*) FROM (SELECT DISTINCT ON (x.expert_id) x.complete"
-	"   FROM ballots x JOIN seats y ON y.meeting_id = x.meeting_id"
-	"   AND y.expert_id = x.expert_id AND y.state = 'seated'"
-	"   WHERE x.meeting_id = $6 AND x.round_n = $7::int"
-	"   AND x.expert_id <> $1 ORDER BY x.expert_id, x.revision DESC) z"
-	"   WHERE z.complete) + CASE WHEN $8::boolean THEN 1 ELSE 0 END"
-	" FROM (SELECT 1) one LEFT JOIN b ON true");
+	"  h.revision, h.complete,"
+	"  (SELECT count(*) FROM ballot_heads x JOIN seats y"
+	"   ON y.meeting_id = x.meeting_id AND y.expert_id = x.expert_id"
+	"   AND y.state = 'seated' WHERE x.meeting_id = $6"
+	"   AND x.round_n = $7::int AND x.complete AND x.expert_id <> $1)"
+	"  + CASE WHEN $8::boolean THEN 1 ELSE 0 END"
+	" FROM (SELECT 1) one LEFT JOIN h ON true");
 
 static json_t *
 ballot_written(struct req *r, const PGresult *res, int *status)
 {
 	struct ballot_ctx *c = r->state;
 
-	if (strcmp(db_sqlstate(res), "23505") == 0) {
-		http_reply_error(r, 409, "ballot_conflict",
-				 "another revision of your ballot was saved at "
-				 "the same moment; read it and send again");
-		return NULL;
-	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		txn_reply_db_error(r, res);
 		return NULL;
@@ -274,7 +282,7 @@ ballot_written(struct req *r, const PGresult *res, int *status)
 		return NULL;
 	}
 	events_publish(
-	    r->srv->events, c->m.id, "ballot_count",
+	    r->srv->events, c->meeting, "ballot_count",
 	    json_pack("{s:i, s:I}", "round", c->n, "complete_ballots",
 		      (json_int_t)strtoll(PQgetvalue(res, 0, 4), NULL, 10)));
 	*status = 200;
@@ -282,60 +290,33 @@ ballot_written(struct req *r, const PGresult *res, int *status)
 			 (json_int_t)strtoll(PQgetvalue(res, 0, 2), NULL, 10));
 }
 
-static void
-ballot_round_read(struct req *r, const PGresult *res)
-{
-	struct ballot_ctx *c = r->state;
-	const char *params[TXN_AUDIT_PARAMS + 6];
-	char count[16];
-	json_t *items;
-
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-	    PQntuples(res) != 1) {
-		txn_reply_db_error(r, res);
-		return;
-	}
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
-		http_reply_error(r, 409, "round_closed",
-				 "round %d is past its deadline", c->n);
-		return;
-	}
-	items = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	if (!ballot_read_scores(r, items, c)) {
-		json_decref(items);
-		return;
-	}
-	json_decref(items);
-	snprintf(count, sizeof count, "%zu", c->n_items);
-	txn_audit_params(r, params);
-	params[5] = c->m.id_text;
-	params[6] = c->n_text;
-	params[7] = c->complete ? "true" : "false";
-	params[8] = c->scores;
-	params[9] = c->version[0] ? c->version : NULL;
-	params[10] = count;
-	txn_write(r, &stmt_ballot_put, params, ballot_written);
-}
-
-/* The caller may vote in the path's round: seated, round open. */
+/* The caller may vote now: on the panel, seated, the round open. */
 static bool
-ballot_require_voter(struct req *r, struct ballot_ctx *c)
+ballot_context_ok(struct req *r, const PGresult *res, struct ballot_ctx *c)
 {
-	c->n = (int)r->match.params[1].id;
-	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
-	if (r->user.role != ROLE_EXPERT || c->m.seat == SEAT_NONE) {
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return false;
+	}
+	if (PQntuples(res) == 0) {
+		http_reply_error(r, 404, "not_found",
+				 "there is no such meeting");
+		return false;
+	}
+	if (PQgetisnull(res, 0, 2) ||
+	    strcmp(PQgetvalue(res, 0, 2), "recused") == 0) {
 		http_reply_error(r, 403, "forbidden",
 				 "only the panel's experts have ballots");
 		return false;
 	}
-	if (c->m.seat != SEAT_SEATED) {
+	if (strcmp(PQgetvalue(res, 0, 2), "seated") != 0) {
 		http_reply_error(r, 403, "not_seated",
 				 "accept your seat with a conflict-of-interest "
-				 "declaration first (POST /meetings/%lld/seat)",
-				 (long long)c->m.id);
+				 "declaration first (POST /meetings/%s/seat)",
+				 c->meeting_text);
 		return false;
 	}
-	if (c->n > c->m.last_round || c->n < 1) {
+	if (PQgetisnull(res, 0, 3)) {
 		http_reply_error(r, 404, "not_found", "there is no round %d",
 				 c->n);
 		return false;
@@ -344,46 +325,85 @@ ballot_require_voter(struct req *r, struct ballot_ctx *c)
 }
 
 static void
-ballot_put_checked(struct req *r, const PGresult *res)
+ballot_put_context(struct req *r, const PGresult *res)
 {
-	static const char *const fields[] = {"scores", NULL};
 	struct ballot_ctx *c = r->state;
-	const char *h;
+	const char *params[TXN_AUDIT_PARAMS + 6];
+	char count[16];
+	json_t *items;
 
-	if (!meeting_row_read(r, res, &c->m))
+	if (!ballot_context_ok(r, res, c))
 		return;
-	if (!ballot_require_voter(r, c) || !meeting_require_open(r, &c->m))
+	if (strcmp(PQgetvalue(res, 0, 0), "finalized") == 0) {
+		http_reply_error(r, 409, "evaluation_finalized",
+				 "the evaluation is finalized; nothing of it "
+				 "changes any more");
 		return;
-	if (c->n != c->m.open_round) {
-		http_reply_error(r, 409, "round_closed", "round %d is closed",
+	}
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0 ||
+	    strcmp(PQgetvalue(res, 0, 4), "t") == 0 ||
+	    strcmp(PQgetvalue(res, 0, 5), "t") == 0) {
+		http_reply_error(r, 409, "round_closed",
+				 "round %d is closed or past its deadline",
 				 c->n);
 		return;
 	}
-	if (!body_only(r, fields))
+	items = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
+	if (!ballot_read_scores(r, items, c)) {
+		json_decref(items);
 		return;
+	}
+	json_decref(items);
+	snprintf(count, sizeof count, "%zu", c->n_items);
+	txn_audit_params(r, params);
+	params[5] = c->meeting_text;
+	params[6] = c->n_text;
+	params[7] = c->complete ? "true" : "false";
+	params[8] = c->scores;
+	params[9] = c->version[0] ? c->version : NULL;
+	params[10] = count;
+	txn_write(r, &stmt_ballot_put, params, ballot_written);
+}
+
+/* Reads the path's meeting and round and the If-Match header. */
+static bool
+ballot_read_path(struct req *r, struct ballot_ctx *c)
+{
+	const char *h;
+
+	c->meeting = r->match.params[0].id;
+	snprintf(c->meeting_text, sizeof c->meeting_text, "%lld",
+		 (long long)c->meeting);
+	c->n = (int)r->match.params[1].id;
+	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
 	h = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
 			       "If-Match");
-	if (h != NULL) {
-		size_t len = strspn(h, "0123456789");
-
-		if (len == 0 || len > 9 || h[len] != '\0') {
-			http_reply_error(r, 400, "bad_if_match",
-					 "If-Match is your ballot's version");
-			return;
-		}
-		snprintf(c->version, sizeof c->version, "%s", h);
+	if (h == NULL)
+		return true;
+	if (strspn(h, "0123456789") == 0 || strspn(h, "0123456789") > 9 ||
+	    h[strspn(h, "0123456789")] != '\0') {
+		http_reply_error(r, 400, "bad_if_match",
+				 "If-Match is your ballot's version");
+		return false;
 	}
-	req_query(r, &stmt_ballot_round,
-		  (const char *const[]){c->m.id_text, c->n_text},
-		  ballot_round_read);
+	snprintf(c->version, sizeof c->version, "%s", h);
+	return true;
 }
 
 void
 h_ballots_put(struct req *r)
 {
-	r->state = xcalloc(1, sizeof(struct ballot_ctx));
+	static const char *const fields[] = {"scores", NULL};
+	struct ballot_ctx *c = xcalloc(1, sizeof *c);
+
+	r->state = c;
 	r->state_free = ballot_ctx_free;
-	meeting_load(r, ballot_put_checked);
+	if (!body_only(r, fields) || !ballot_read_path(r, c))
+		return;
+	req_query(
+	    r, &stmt_ballot_context,
+	    (const char *const[]){c->meeting_text, c->n_text, r->user.id_text},
+	    ballot_put_context);
 }
 
 /* ---- GET .../ballot ---- */
@@ -484,24 +504,29 @@ ballot_got(struct req *r, const PGresult *res)
 }
 
 static void
-ballot_get_checked(struct req *r, const PGresult *res)
+ballot_get_context(struct req *r, const PGresult *res)
 {
 	struct ballot_ctx *c = r->state;
 
-	if (!meeting_row_read(r, res, &c->m))
-		return;
-	if (!ballot_require_voter(r, c))
+	if (!ballot_context_ok(r, res, c))
 		return;
 	req_query(
 	    r, &stmt_ballot_get,
-	    (const char *const[]){c->m.id_text, c->n_text, r->user.id_text},
+	    (const char *const[]){c->meeting_text, c->n_text, r->user.id_text},
 	    ballot_got);
 }
 
 void
 h_ballots_get(struct req *r)
 {
-	r->state = xcalloc(1, sizeof(struct ballot_ctx));
+	struct ballot_ctx *c = xcalloc(1, sizeof *c);
+
+	r->state = c;
 	r->state_free = ballot_ctx_free;
-	meeting_load(r, ballot_get_checked);
+	if (!ballot_read_path(r, c))
+		return;
+	req_query(
+	    r, &stmt_ballot_context,
+	    (const char *const[]){c->meeting_text, c->n_text, r->user.id_text},
+	    ballot_get_context);
 }

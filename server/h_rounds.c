@@ -267,12 +267,14 @@ DB_STMT(stmt_round_lock, 2,
 
 /* Each seated expert's latest revision; only complete ones count. */
 DB_STMT(stmt_round_ballots, 2,
-	"SELECT DISTINCT ON (b.expert_id) b.expert_id, b.revision, b.complete,"
-	" b.scores::text FROM ballots b JOIN seats s"
-	" ON s.meeting_id = b.meeting_id AND s.expert_id = b.expert_id"
-	" AND s.state = 'seated'"
-	" WHERE b.meeting_id = $1 AND b.round_n = $2"
-	" ORDER BY b.expert_id, b.revision DESC");
+	"SELECT h.expert_id, h.revision, h.complete, b.scores::text"
+	" FROM ballot_heads h JOIN ballots b ON b.meeting_id = h.meeting_id"
+	" AND b.round_n = h.round_n AND b.expert_id = h.expert_id"
+	" AND b.revision = h.revision"
+	" JOIN seats s ON s.meeting_id = h.meeting_id"
+	" AND s.expert_id = h.expert_id AND s.state = 'seated'"
+	" WHERE h.meeting_id = $1 AND h.round_n = $2::int"
+	" ORDER BY h.expert_id");
 
 DB_STMT(stmt_round_close, 10,
 	"WITH r AS (UPDATE rounds SET closed_at = now(), results = $9::jsonb,"
