@@ -390,8 +390,8 @@ ballot_read_path(struct req *r, struct ballot_ctx *c)
 	return true;
 }
 
-void
-h_ballots_put(struct req *r)
+static void
+h_ballots_put_start(struct req *r)
 {
 	static const char *const fields[] = {"scores", NULL};
 	struct ballot_ctx *c = xcalloc(1, sizeof *c);
@@ -404,6 +404,14 @@ h_ballots_put(struct req *r)
 	    r, &stmt_ballot_context,
 	    (const char *const[]){c->meeting_text, c->n_text, r->user.id_text},
 	    ballot_put_context);
+}
+
+/* A retry with the same Idempotency-Key replays the first answer before
+ * any state is checked again. */
+void
+h_ballots_put(struct req *r)
+{
+	txn_idempotent(r, h_ballots_put_start);
 }
 
 /* ---- GET .../ballot ---- */

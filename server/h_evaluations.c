@@ -187,8 +187,8 @@ eval_read_orgs(struct req *r, json_t **out)
 	return true;
 }
 
-void
-h_evaluations_create(struct req *r)
+static void
+h_evaluations_create_start(struct req *r)
 {
 	static const char *const fields[] = {
 	    "title",	"standard",  "drafting_organizations",
@@ -262,6 +262,14 @@ h_evaluations_create(struct req *r)
 	params[11] = c->threshold;
 	params[12] = c->nodes;
 	txn_write(r, &stmt_eval_create, params, eval_created);
+}
+
+/* A retry with the same Idempotency-Key replays the first answer before
+ * any state is checked again. */
+void
+h_evaluations_create(struct req *r)
+{
+	txn_idempotent(r, h_evaluations_create_start);
 }
 
 /* ---- GET /evaluations ---- */

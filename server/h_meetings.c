@@ -362,14 +362,22 @@ meeting_create_checked(struct req *r, const PGresult *res)
 		  meeting_experts_read);
 }
 
-void
-h_meetings_create(struct req *r)
+static void
+h_meetings_create_start(struct req *r)
 {
 	struct meeting_new *n = xcalloc(1, sizeof *n);
 
 	r->state = n;
 	r->state_free = meeting_new_free;
 	eval_load(r, meeting_create_checked);
+}
+
+/* A retry with the same Idempotency-Key replays the first answer before
+ * any state is checked again. */
+void
+h_meetings_create(struct req *r)
+{
+	txn_idempotent(r, h_meetings_create_start);
 }
 
 /* ---- GET /meetings/{id} ---- */
@@ -504,12 +512,20 @@ seat_checked(struct req *r, const PGresult *res)
 	txn_write(r, &stmt_seat_declare, params, seat_declared);
 }
 
-void
-h_meetings_seat(struct req *r)
+static void
+h_meetings_seat_start(struct req *r)
 {
 	r->state = xcalloc(1, sizeof(struct seat_change));
 	r->state_free = seat_change_free;
 	meeting_load(r, seat_checked);
+}
+
+/* A retry with the same Idempotency-Key replays the first answer before
+ * any state is checked again. */
+void
+h_meetings_seat(struct req *r)
+{
+	txn_idempotent(r, h_meetings_seat_start);
 }
 
 /* ---- POST /meetings/{id}/finalize ---- */
@@ -671,10 +687,18 @@ finalize_checked(struct req *r, const PGresult *res)
 		  finalize_read);
 }
 
-void
-h_meetings_finalize(struct req *r)
+static void
+h_meetings_finalize_start(struct req *r)
 {
 	r->state = xcalloc(1, sizeof(struct finalize));
 	r->state_free = finalize_free;
 	meeting_load(r, finalize_checked);
+}
+
+/* A retry with the same Idempotency-Key replays the first answer before
+ * any state is checked again. */
+void
+h_meetings_finalize(struct req *r)
+{
+	txn_idempotent(r, h_meetings_finalize_start);
 }

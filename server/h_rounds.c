@@ -112,7 +112,7 @@ round_opened(struct req *r, const PGresult *res, int *status)
 		       json_pack("{s:i, s:I}", "round", c->n, "items",
 				 (json_int_t)json_array_size(items)));
 	*status = 201;
-	return json_pack("{s:i, s:o, s:s, s:O, s:i}", "n", c->n, "items", items,
+	return json_pack("{s:i, s:o, s:s, s:o, s:i}", "n", c->n, "items", items,
 			 "state", "open", "deadline",
 			 c->deadline ? json_string(c->deadline) : json_null(),
 			 "complete_ballots", 0);
@@ -252,11 +252,19 @@ round_open_checked(struct req *r, const PGresult *res)
 		  round_context_read);
 }
 
-void
-h_rounds_open(struct req *r)
+static void
+h_rounds_open_start(struct req *r)
 {
 	round_ctx_new(r);
 	meeting_load(r, round_open_checked);
+}
+
+/* A retry with the same Idempotency-Key replays the first answer before
+ * any state is checked again. */
+void
+h_rounds_open(struct req *r)
+{
+	txn_idempotent(r, h_rounds_open_start);
 }
 
 /* ---- POST /meetings/{id}/rounds/{n}/close ---- */
@@ -450,7 +458,7 @@ round_ballots_read(struct req *r, const PGresult *res)
 {
 	struct round_ctx *c = r->state;
 	const char *params[TXN_AUDIT_PARAMS + 5];
-	json_t *counted;
+	json_t *counted, *answer;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		txn_reply_db_error(r, res);
@@ -461,9 +469,12 @@ round_ballots_read(struct req *r, const PGresult *res)
 				 "round %d is already closed", c->n);
 		return;
 	}
-	c->answer = round_compute(r, res, &counted);
-	if (c->answer == NULL)
+	/* round_compute may answer, and the request may be gone with it:
+	 * nothing of r is touched before knowing it is not. */
+	answer = round_compute(r, res, &counted);
+	if (answer == NULL)
 		return;
+	c->answer = answer;
 	c->results = json_dumps(c->answer, JSON_COMPACT | JSON_SORT_KEYS);
 	c->counted = json_dumps(counted, JSON_COMPACT);
 	json_decref(counted);
@@ -525,18 +536,32 @@ round_close_checked(struct req *r, const PGresult *res)
 		  round_ballots_read);
 }
 
-void
-h_rounds_close(struct req *r)
+static void
+h_rounds_close_start(struct req *r)
 {
 	round_ctx_new(r);
 	meeting_load(r, round_close_checked);
 }
 
+/* A retry with the same Idempotency-Key replays the first answer before
+ * any state is checked again. */
+void
+h_rounds_close(struct req *r)
+{
+	txn_idempotent(r, h_rounds_close_start);
+}
+
 /* ---- GET /meetings/{id}/rounds/{n}/results ---- */
 
-/* Auditors also get the counted ballots with their experts. */
-DB_STMT(stmt_round_results, 3,
-	"SELECT r.results::text, r.closed_at IS NOT NULL,"
+/*
+ * One light query with what the access check needs (the evaluation's
+ * secretary, the caller's seat): results are read often, by the whole
+ * panel.  Auditors also get the counted ballots with their experts.
+ */
+DB_STMT(stmt_round_results, 4,
+	"SELECT r.results::text, r.closed_at IS NOT NULL, e.created_by,"
+	" (SELECT s.state FROM seats s WHERE s.meeting_id = r.meeting_id"
+	"  AND s.expert_id = $4),"
 	" CASE WHEN $3 THEN (SELECT json_agg(json_build_object('expert',"
 	"  json_build_object('id', u.id, 'username', u.username),"
 	"  'revision', b.revision, 'scores', b.scores) ORDER BY u.id)"
@@ -545,12 +570,15 @@ DB_STMT(stmt_round_results, 3,
 	"  AND b.round_n = r.n AND b.expert_id = c.expert"
 	"  AND b.revision = c.revision JOIN users u ON u.id = c.expert)"
 	" END::text"
-	" FROM rounds r WHERE r.meeting_id = $1 AND r.n = $2");
+	" FROM rounds r JOIN meetings m ON m.id = r.meeting_id"
+	" JOIN evaluations e ON e.id = m.evaluation_id"
+	" WHERE r.meeting_id = $1 AND r.n = $2::int");
 
 static void
 round_results_read(struct req *r, const PGresult *res)
 {
 	struct round_ctx *c = r->state;
+	const char *seat;
 	json_t *results;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -562,6 +590,17 @@ round_results_read(struct req *r, const PGresult *res)
 				 c->n);
 		return;
 	}
+	seat = PQgetisnull(res, 0, 3) ? "" : PQgetvalue(res, 0, 3);
+	if (r->user.role != ROLE_AUDITOR &&
+	    !(r->user.role == ROLE_SECRETARY &&
+	      strtoll(PQgetvalue(res, 0, 2), NULL, 10) == r->user.id) &&
+	    !(r->user.role == ROLE_EXPERT &&
+	      (strcmp(seat, "seated") == 0 || strcmp(seat, "invited") == 0))) {
+		http_reply_error(r, 403, "forbidden",
+				 "only the meeting's secretary, its panel and "
+				 "auditors see its results");
+		return;
+	}
 	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
 		http_reply_error(r, 409, "round_open",
 				 "round %d is open: its results exist once it "
@@ -569,9 +608,16 @@ round_results_read(struct req *r, const PGresult *res)
 				 c->n);
 		return;
 	}
+	if (r->user.role != ROLE_AUDITOR) {
+		/* The panel's view is the stored results as they are. */
+		http_reply_text(r, 200, "application/json; charset=utf-8",
+				PQgetvalue(res, 0, 0),
+				(size_t)PQgetlength(res, 0, 0));
+		return;
+	}
 	results = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	if (r->user.role == ROLE_AUDITOR) {
-		json_t *b = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+	{
+		json_t *b = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
 
 		json_object_set_new(results, "ballots",
 				    b ? ballots_for_display(b) : json_array());
@@ -580,27 +626,21 @@ round_results_read(struct req *r, const PGresult *res)
 	http_reply_json(r, 200, results);
 }
 
-static void
-round_results_checked(struct req *r, const PGresult *res)
+void
+h_rounds_results(struct req *r)
 {
-	struct round_ctx *c = r->state;
+	struct round_ctx *c = round_ctx_new(r);
 
-	if (!meeting_row_read(r, res, &c->m))
-		return;
+	snprintf(c->m.id_text, sizeof c->m.id_text, "%lld",
+		 (long long)r->match.params[0].id);
 	c->n = (int)r->match.params[1].id;
 	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
 	req_query(r, &stmt_round_results,
 		  (const char *const[]){c->m.id_text, c->n_text,
 					r->user.role == ROLE_AUDITOR ? "true"
-								     : "false"},
+								     : "false",
+					r->user.id_text},
 		  round_results_read);
-}
-
-void
-h_rounds_results(struct req *r)
-{
-	round_ctx_new(r);
-	meeting_load(r, round_results_checked);
 }
 
 /* ---- GET /meetings/{id}/events ---- */
@@ -612,11 +652,6 @@ events_checked(struct req *r, const PGresult *res)
 
 	if (!meeting_row_read(r, res, &c->m))
 		return;
-	if (r->user.role == ROLE_AUDITOR && !c->m.secretary) {
-		http_reply_error(r, 403, "forbidden",
-				 "events are for the secretary and the panel");
-		return;
-	}
 	events_subscribe(r->srv->events, r, c->m.id);
 }
 

@@ -168,7 +168,8 @@ verdict_compute(struct req *r, const PGresult *res, const struct eval_row *e)
 	struct verdict_item *data;
 	struct vd_result vr;
 	json_t *breakdown, *loo, *out = NULL;
-	char buf[RAT_FORMAT_MAX], th[32];
+	char buf[RAT_FORMAT_MAX], th[32], value[RAT_FORMAT_MAX],
+	    contribution[RAT_FORMAT_MAX];
 
 	if (t == NULL || tbl_validate(t, &p) != 0) {
 		problems_free(&p);
@@ -198,11 +199,11 @@ verdict_compute(struct req *r, const PGresult *res, const struct eval_row *e)
 				    vr.lines[i].global_weight, buf),
 				"value",
 				verdict_money(verdict_points(vr.lines[i].value),
-					      2, buf),
+					      2, value),
 				"contribution",
 				verdict_money(
 				    verdict_points(vr.lines[i].contribution), 4,
-				    buf)));
+				    contribution)));
 		loo = json_array();
 		for (size_t i = 0; i < vr.n_loo; i++)
 			json_array_append_new(
@@ -357,14 +358,17 @@ finalize_rounds(struct req *r, const PGresult *res)
 {
 	struct verdict_ctx *v = r->state;
 	const char *params[TXN_AUDIT_PARAMS + 6];
+	json_t *document;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		txn_reply_db_error(r, res);
 		return;
 	}
-	v->document = verdict_compute(r, res, &v->e);
-	if (v->document == NULL)
+	/* verdict_compute may answer, and the request may be gone with it. */
+	document = verdict_compute(r, res, &v->e);
+	if (document == NULL)
 		return;
+	v->document = document;
 	http_now_rfc3339(v->at);
 	json_object_set_new(v->document, "evaluation_id",
 			    json_integer(v->e.id));
@@ -422,11 +426,19 @@ finalize_checked(struct req *r, const PGresult *res)
 		  finalize_rounds);
 }
 
-void
-h_verdict_finalize(struct req *r)
+static void
+h_verdict_finalize_start(struct req *r)
 {
 	verdict_ctx_new(r);
 	eval_load(r, finalize_checked);
+}
+
+/* A retry with the same Idempotency-Key replays the first answer before
+ * any state is checked again. */
+void
+h_verdict_finalize(struct req *r)
+{
+	txn_idempotent(r, h_verdict_finalize_start);
 }
 
 /* ---- GET /evaluations/{id}/verdict ---- */

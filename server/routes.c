@@ -46,7 +46,7 @@ const struct route http_routes[] = {
     R(POST, "/meetings/{id}/seat", h_meetings_seat, ROLE_EXPERT),
     R(POST, "/meetings/{id}/finalize", h_meetings_finalize, ROLE_SECRETARY),
     R(GET, "/meetings/{id}/events", h_meetings_events,
-      ROLE_SECRETARY | ROLE_EXPERT | ROLE_AUDITOR),
+      ROLE_SECRETARY | ROLE_EXPERT),
     R(POST, "/meetings/{id}/rounds", h_rounds_open, ROLE_SECRETARY),
     R(POST, "/meetings/{id}/rounds/{id}/close", h_rounds_close, ROLE_SECRETARY),
     R(GET, "/meetings/{id}/rounds/{id}/results", h_rounds_results,
