@@ -144,3 +144,47 @@ query_only(struct req *r, const char *const *names)
 	}
 	return true;
 }
+
+/* True when s matches the digits-and-separators shape in pattern, where
+ * 'd' is a digit and every other character stands for itself. */
+static bool
+body_shape(const char *s, const char *pattern, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (pattern[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9')
+				      : s[i] != pattern[i])
+			return false;
+	}
+	return true;
+}
+
+bool
+body_time(struct req *r, const char *field, bool required, const char **out)
+{
+	const char *s, *p;
+
+	if (!body_string(r, field, required, 1, 64, out) || *out == NULL)
+		return *out != NULL || !required ? true : false;
+	s = *out;
+	p = s + 19;
+	if (strlen(s) < 20 || !body_shape(s, "dddd-dd-ddTdd:dd:dd", 19))
+		goto bad;
+	if (*p == '.') {
+		const char *f = ++p;
+
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == f || p - f > 6)
+			goto bad;
+	}
+	if ((*p == 'Z' && p[1] == '\0') ||
+	    ((*p == '+' || *p == '-') && strlen(p) == 6 &&
+	     body_shape(p + 1, "dd:dd", 5)))
+		return true;
+bad:
+	body_invalid(r, field,
+		     "\"%s\" is an RFC 3339 time such as "
+		     "2026-12-01T09:00:00Z",
+		     field);
+	return false;
+}

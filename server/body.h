@@ -35,6 +35,14 @@ bool body_bool(struct req *r, const char *field, bool *present, bool *out);
 bool query_int(struct req *r, const char *name, int64_t min, int64_t max,
 	       int64_t *out);
 
+/*
+ * A string member that is an RFC 3339 time ("2026-12-01T09:00:00Z",
+ * "2026-12-01T17:00:00.5+08:00").  PostgreSQL alone would also take
+ * "tomorrow" or "epoch", which are no times a client should send.
+ */
+bool body_time(struct req *r, const char *field, bool required,
+	       const char **out);
+
 /* Refuses any query parameter not named in names (NULL-terminated). */
 bool query_only(struct req *r, const char *const *names);
 

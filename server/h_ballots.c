@@ -231,7 +231,9 @@ DB_STMT(stmt_ballot_put, 11,
 	"  AND state = 'seated' FOR SHARE),"
 	" h AS (INSERT INTO ballot_heads (meeting_id, round_n, expert_id,"
 	"  revision, complete) SELECT $6, $7::int, $1, 1, $8::boolean"
-	"  FROM r, s WHERE $10::int IS NULL OR $10::int = 0"
+	"  FROM r, s WHERE $10::int IS NULL OR $10::int = COALESCE((SELECT"
+	"  revision FROM ballot_heads WHERE meeting_id = $6"
+	"  AND round_n = $7::int AND expert_id = $1), 0)"
 	"  ON CONFLICT (meeting_id, round_n, expert_id) DO UPDATE"
 	"  SET revision = ballot_heads.revision + 1,"
 	"  complete = EXCLUDED.complete"
@@ -303,8 +305,7 @@ ballot_context_ok(struct req *r, const PGresult *res, struct ballot_ctx *c)
 				 "there is no such meeting");
 		return false;
 	}
-	if (PQgetisnull(res, 0, 2) ||
-	    strcmp(PQgetvalue(res, 0, 2), "recused") == 0) {
+	if (PQgetisnull(res, 0, 2)) {
 		http_reply_error(r, 403, "forbidden",
 				 "only the panel's experts have ballots");
 		return false;

@@ -46,15 +46,18 @@ meeting_new_free(void *p)
 
 /* Experts by id, with whether their organization is a drafting one:
  * names compared after Unicode NFKC, trimming and case folding, so
- * "上海市质量院 " and "上海市质量院" (or a full-width variant) are one. */
+ * "上海市质量院 " and "上海市质量院" (or a full-width variant) are one.
+ * Case folding uses ICU's root collation: the database's own locale may be
+ * C, whose lower() folds ASCII only ("SOCIÉTÉ" would stay apart). */
 DB_STMT(stmt_meeting_experts, 2,
 	"SELECT u.id, u.role, u.active, u.display_name, u.organization,"
 	" EXISTS (SELECT 1 FROM jsonb_array_elements_text("
 	"  e.drafting_organizations) d"
 	"  WHERE btrim(u.organization) <> '' AND"
-	"  lower(regexp_replace(normalize(d, NFKC), '^\\s+|\\s+$', '', 'g')) ="
+	"  lower(regexp_replace(normalize(d, NFKC), '^\\s+|\\s+$', '', 'g')"
+	"  COLLATE \"und-x-icu\") ="
 	"  lower(regexp_replace(normalize(u.organization, NFKC),"
-	"  '^\\s+|\\s+$', '', 'g')))"
+	"  '^\\s+|\\s+$', '', 'g') COLLATE \"und-x-icu\"))"
 	" FROM users u, evaluations e"
 	" WHERE e.id = $1 AND u.id = ANY($2::bigint[]) ORDER BY u.id");
 

@@ -75,14 +75,15 @@ DB_STMT(stmt_round_open, 11,
 	"  SELECT $6, $8::int, $9::jsonb, m.rules, $10::timestamptz"
 	"  FROM meetings m WHERE m.id = $6"
 	"  AND ($10::timestamptz IS NULL OR $10::timestamptz > now())"
-	"  RETURNING n),"
+	"  RETURNING n, deadline AS d),"
 	" a AS (INSERT INTO audit_log (actor_id, actor_username, actor_role,"
 	"  action, evaluation_id, meeting_id, object_type, object_id,"
 	"  details, request_id, client_addr)"
 	"  SELECT $1, $2, $3, 'round.open', $7::bigint, $6, 'round', r.n,"
 	"  jsonb_build_object('round', r.n, 'items', $9::jsonb,"
 	"  'deadline', $10::text, 'rules', $11::jsonb), $4, $5 FROM r)"
-	" SELECT n FROM r");
+	" SELECT n, to_char(d AT TIME ZONE 'UTC',"
+	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM r");
 
 static json_t *
 round_opened(struct req *r, const PGresult *res, int *status)
@@ -112,9 +113,12 @@ round_opened(struct req *r, const PGresult *res, int *status)
 		       json_pack("{s:i, s:I}", "round", c->n, "items",
 				 (json_int_t)json_array_size(items)));
 	*status = 201;
+	/* The deadline as stored, in UTC, as GET /meetings/{id} shows it. */
 	return json_pack("{s:i, s:o, s:s, s:o, s:i}", "n", c->n, "items", items,
 			 "state", "open", "deadline",
-			 c->deadline ? json_string(c->deadline) : json_null(),
+			 PQgetisnull(res, 0, 1)
+			     ? json_null()
+			     : json_string(PQgetvalue(res, 0, 1)),
 			 "complete_ballots", 0);
 }
 
@@ -237,7 +241,7 @@ round_open_checked(struct req *r, const PGresult *res)
 		return;
 	if (!meeting_require_secretary(r, &c->m) ||
 	    !meeting_require_open(r, &c->m) || !body_only(r, fields) ||
-	    !body_string(r, "deadline", false, 1, 64, &c->deadline))
+	    !body_time(r, "deadline", false, &c->deadline))
 		return;
 	if (c->m.open_round != 0) {
 		http_reply_error(r, 409, "round_open",
