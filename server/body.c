@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "txn.h"
+
 void
 body_invalid(struct req *r, const char *field, const char *fmt, ...)
 {
@@ -187,4 +189,25 @@ bad:
 		     "2026-12-01T09:00:00Z",
 		     field);
 	return false;
+}
+
+void
+page_reply(struct req *r, const PGresult *res, int64_t limit,
+	   json_t *(*row)(const PGresult *res, int i))
+{
+	json_t *items, *next = json_null();
+	int n;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return;
+	}
+	items = json_array();
+	n = PQntuples(res);
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, row(res, i));
+	if (n > limit)
+		next = json_string(PQgetvalue(res, (int)limit - 1, 0));
+	http_reply_json(r, 200,
+			json_pack("{s:o, s:o}", "items", items, "next", next));
 }

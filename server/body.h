@@ -46,6 +46,15 @@ bool body_time(struct req *r, const char *field, bool required,
 /* Refuses any query parameter not named in names (NULL-terminated). */
 bool query_only(struct req *r, const char *const *names);
 
+/*
+ * Answers a page of a list: {"items": [...], "next": cursor | null}.  The
+ * query asked for limit + 1 rows, so one more row than the page means a
+ * next page, whose cursor is column 0 of the page's last row.  row makes
+ * each item (a new reference).  A failed query is answered as such.
+ */
+void page_reply(struct req *r, const PGresult *res, int64_t limit,
+		json_t *(*row)(const PGresult *res, int i));
+
 /* A 422 invalid_field about field, with a message. */
 void body_invalid(struct req *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -81,33 +81,24 @@ audit_query_new(struct req *r)
 	return q;
 }
 
+static json_t *
+audit_row_json(const PGresult *res, int i)
+{
+	return audit_entry_json(res, i,
+				strtoll(PQgetvalue(res, i, 0), NULL, 10), true);
+}
+
 static void
 audit_listed(struct req *r, const PGresult *res)
 {
 	struct audit_query *q = r->state;
-	json_t *items, *next = json_null();
-	int n;
 
 	if (res != NULL && strncmp(db_sqlstate(res), "22", 2) == 0) {
 		http_reply_error(r, 400, "bad_query",
 				 "from and to must be RFC 3339 times");
 		return;
 	}
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		txn_reply_db_error(r, res);
-		return;
-	}
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n && i < q->limit; i++)
-		json_array_append_new(
-		    items, audit_entry_json(
-			       res, i, strtoll(PQgetvalue(res, i, 0), NULL, 10),
-			       true));
-	if (n > q->limit)
-		next = json_string(PQgetvalue(res, (int)q->limit - 1, 0));
-	http_reply_json(r, 200,
-			json_pack("{s:o, s:o}", "items", items, "next", next));
+	page_reply(r, res, q->limit, audit_row_json);
 }
 
 static void
@@ -132,20 +123,8 @@ h_audit_list(struct req *r)
 	struct audit_query *q;
 	int64_t after = 0, evaluation = 0, actor = 0;
 
-	for (size_t i = 0; i < r->query.n; i++) {
-		size_t k;
-
-		for (k = 0; known[k] != NULL; k++) {
-			if (strcmp(known[k], r->query.pairs[i].key) == 0)
-				break;
-		}
-		if (known[k] == NULL) {
-			http_reply_error(r, 400, "bad_query",
-					 "unknown parameter \"%s\"",
-					 r->query.pairs[i].key);
-			return;
-		}
-	}
+	if (!query_only(r, known))
+		return;
 	q = audit_query_new(r);
 	q->limit = AUDIT_PAGE_DEFAULT;
 	if (!query_int(r, "limit", 1, AUDIT_PAGE_MAX, &q->limit) ||

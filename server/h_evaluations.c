@@ -291,22 +291,7 @@ DB_STMT(stmt_eval_list, 4,
 static void
 eval_listed(struct req *r, const PGresult *res)
 {
-	int64_t limit = *(int64_t *)r->state;
-	json_t *items, *next = json_null();
-	int n;
-
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		txn_reply_db_error(r, res);
-		return;
-	}
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, eval_json(res, i));
-	if (n > limit)
-		next = json_string(PQgetvalue(res, (int)limit - 1, 0));
-	http_reply_json(r, 200,
-			json_pack("{s:o, s:o}", "items", items, "next", next));
+	page_reply(r, res, *(int64_t *)r->state, eval_json);
 }
 
 void

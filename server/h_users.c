@@ -203,26 +203,16 @@ DB_STMT(stmt_users_list, 3,
 	" WHERE ($1::text IS NULL OR u.role = $1) AND u.id > $2"
 	" ORDER BY u.id LIMIT $3");
 
+static json_t *
+users_row_json(const PGresult *res, int i)
+{
+	return h_user_json(res, i, 0);
+}
+
 static void
 users_listed(struct req *r, const PGresult *res)
 {
-	int64_t limit = *(int64_t *)r->state;
-	json_t *items, *next = json_null();
-	int n;
-
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		txn_reply_db_error(r, res);
-		return;
-	}
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, h_user_json(res, i, 0));
-	/* One row more than a page was asked for: there is a next page. */
-	if (n > limit)
-		next = json_string(PQgetvalue(res, (int)limit - 1, 0));
-	http_reply_json(r, 200,
-			json_pack("{s:o, s:o}", "items", items, "next", next));
+	page_reply(r, res, *(int64_t *)r->state, users_row_json);
 }
 
 void
@@ -232,16 +222,9 @@ h_users_list(struct req *r)
 	int64_t limit = USERS_PAGE_DEFAULT, after = 0;
 	char after_text[24], limit_text[24];
 
-	for (size_t i = 0; i < r->query.n; i++) {
-		const char *k = r->query.pairs[i].key;
-
-		if (strcmp(k, "role") != 0 && strcmp(k, "limit") != 0 &&
-		    strcmp(k, "after") != 0) {
-			http_reply_error(r, 400, "bad_query",
-					 "unknown parameter \"%s\"", k);
-			return;
-		}
-	}
+	if (!query_only(r,
+			(const char *const[]){"role", "limit", "after", NULL}))
+		return;
 	if (role != NULL && user_role_parse(role) == 0) {
 		http_reply_error(r, 400, "bad_query",
 				 "role must be admin, secretary, expert or "
