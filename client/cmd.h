@@ -1,0 +1,79 @@
+/*
+ * What every command handler shares: its invocation (the arguments after
+ * the command's words, the global flags) and helpers to reach the server
+ * and to report usage errors.  Handlers return the exit status.
+ */
+#ifndef PINGSHEN_CMD_H
+#define PINGSHEN_CMD_H
+
+#include <stdbool.h>
+
+#include "api.h"
+#include "args.h"
+
+struct cmd_def;
+
+struct cmd_ctx {
+	const struct cmd_def *def;
+	int argc; /* arguments after the command's words */
+	char **argv;
+	bool json;	    /* --json */
+	const char *server; /* --server, or NULL */
+	const char *ca;	    /* --ca, or NULL */
+};
+
+typedef int cmd_fn(struct cmd_ctx *ctx);
+
+struct cmd_def {
+	const char *words; /* "meeting create" */
+	cmd_fn *fn;
+	const char *usage; /* the arguments after the words */
+	const char *summary;
+	const char *help; /* more lines for --help, or NULL */
+};
+
+/* Prints the command's usage line on standard error; PS_EXIT_USAGE. */
+int cmd_usage(const struct cmd_ctx *ctx);
+/*
+ * Parses ctx's arguments against opts, expecting min_pos..max_pos
+ * positionals; false (usage printed) otherwise.  args_free a either way.
+ */
+bool cmd_args(struct cmd_ctx *ctx, struct args *a, struct args_opt *opts,
+	      size_t min_pos, size_t max_pos)
+    __attribute__((warn_unused_result));
+/*
+ * The server and CA to use: the global flags, else the config file, else
+ * https://127.0.0.1:8443 and the system's CAs (caller frees both).
+ */
+void cmd_server(const struct cmd_ctx *ctx, char **server, char **ca);
+/*
+ * A client for the configured server with the stored token (when
+ * with_token; PS_EXIT_USAGE and a message when there is none), into *out
+ * (caller frees with api_free).
+ */
+int cmd_connect(struct cmd_ctx *ctx, bool with_token, struct api **out)
+    __attribute__((warn_unused_result));
+/* An id argument (1..999999999999999999) named what. */
+bool cmd_id(const char *text, const char *what, long long *out)
+    __attribute__((warn_unused_result));
+
+/*
+ * GET /meetings/ID: the number of its open round into *open_n and of its
+ * last closed round into *closed_n (0 when there is none).
+ */
+int cmd_meeting_rounds(struct api *api, long long meeting, long long *open_n,
+		       long long *closed_n) __attribute__((warn_unused_result));
+/* Prints a round's results (the close answer or GET .../results). */
+void cmd_meeting_print_results(const json_t *results);
+
+/* The handlers, by file. */
+cmd_fn cmd_login, cmd_logout, cmd_whoami;
+cmd_fn cmd_evaluation_create, cmd_evaluation_list, cmd_evaluation_show,
+    cmd_table, cmd_verdict_preview, cmd_verdict_finalize, cmd_verdict_show;
+cmd_fn cmd_meeting_create, cmd_meeting_show, cmd_meeting_finalize,
+    cmd_round_open, cmd_round_close, cmd_results;
+cmd_fn cmd_seat, cmd_ballot, cmd_ballot_show;
+cmd_fn cmd_audit, cmd_audit_head, cmd_audit_verify;
+cmd_fn cmd_user_create, cmd_user_list, cmd_user_disable, cmd_user_enable;
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * pingshen: the command-line client of pingshend.  One table maps command
+ * words to handlers, usage and help; the global flags (--json, --server,
+ * --ca, --help) may appear anywhere before "--".
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "xalloc.h"
+
+#define PS_DEFAULT_SERVER "https://127.0.0.1:8443"
+
+static const struct cmd_def cmd_table_defs[] = {
+    {"login", cmd_login, "[--server URL] [--ca FILE] USER",
+     "log in; the password is read from the terminal or standard input",
+     "Stores the server URL and CA file in the config file and the session\n"
+     "token in the token file (mode 0600)."},
+    {"logout", cmd_logout, "", "end the session and remove the token", NULL},
+    {"whoami", cmd_whoami, "", "show the logged-in account", NULL},
+    {"evaluation create", cmd_evaluation_create,
+     "--title T --standard-code C --standard-title T [--template ywtb]\n"
+     "       [--drafting-org ORG]... [--threshold N]",
+     "start an evaluation (secretary)",
+     "With a template (default ywtb) the evaluation starts at stage scoring."},
+    {"evaluation list", cmd_evaluation_list, "", "list the evaluations you see",
+     NULL},
+    {"evaluation show", cmd_evaluation_show, "ID", "show an evaluation", NULL},
+    {"table", cmd_table, "EVALUATION [--csv]",
+     "show an evaluation's indicator table (with values once scored)", NULL},
+    {"meeting create", cmd_meeting_create,
+     "EVALUATION --title T --expert ID... [--kind scoring]\n"
+     "       [--method mean|trimmed_mean|median] [--trim N] [--quorum N]\n"
+     "       [--max-iqr X] [--max-cv X] [--quantile linear|weibull]",
+     "convene a meeting (secretary)",
+     "--expert takes one id or a comma-separated list and may be repeated."},
+    {"meeting show", cmd_meeting_show, "ID",
+     "show a meeting, its panel and rounds", NULL},
+    {"meeting finalize", cmd_meeting_finalize, "ID",
+     "apply the meeting's last closed round to the evaluation (secretary)",
+     NULL},
+    {"round open", cmd_round_open, "MEETING [--item CODE]... [--deadline T]",
+     "open the next Delphi round (secretary)",
+     "Round 1 covers every item; later rounds by default the items without\n"
+     "consensus."},
+    {"round close", cmd_round_close, "MEETING",
+     "close the open round and show its results (secretary)", NULL},
+    {"results", cmd_results, "MEETING [ROUND]",
+     "a closed round's results (default: the last closed round)", NULL},
+    {"verdict preview", cmd_verdict_preview, "EVALUATION",
+     "the verdict as it would be finalized (secretary)", NULL},
+    {"verdict finalize", cmd_verdict_finalize, "EVALUATION [--statement TEXT]",
+     "finalize and sign the verdict (secretary)", NULL},
+    {"verdict show", cmd_verdict_show, "EVALUATION", "show the signed verdict",
+     NULL},
+    {"seat", cmd_seat,
+     "MEETING --no-conflict|--conflict REASON [--statement TEXT]",
+     "declare conflicts of interest: take the seat or give it up (expert)",
+     "REASON: drafting_organization, same_legal_entity, employment, kinship,\n"
+     "consulting or other.  --conflict gives the seat up for good."},
+    {"ballot", cmd_ballot, "MEETING --file scores.csv [--round N]",
+     "submit a ballot for the open round (expert)",
+     "Each line of the file: item,score[,comment]; blank lines, lines\n"
+     "starting with # and a header line item,score,... are skipped.  A\n"
+     "comment with commas may be quoted with \"...\"."},
+    {"ballot show", cmd_ballot_show, "MEETING [--round N]",
+     "your ballot in the open (or given) round (expert)", NULL},
+    {"audit", cmd_audit,
+     "[--evaluation ID] [--actor ID] [--action A] [--since T] [--until T]\n"
+     "       [--limit N]",
+     "query the audit log (auditor)", "T is an RFC 3339 time."},
+    {"audit head", cmd_audit_head, "", "the head of the hash chain (auditor)",
+     NULL},
+    {"audit verify", cmd_audit_verify,
+     "[--save FILE] | --file FILE [--head HASH]",
+     "download the whole log and recompute its hash chain (auditor)",
+     "Checks every entry's hash and that the last one equals GET /audit/head.\n"
+     "--save also writes the log (a JSON array) to FILE; --file checks such\n"
+     "a saved log instead, offline (against --head when given).\n"
+     "Prints OK with the size and last hash, or the first bad entry (exit 1)."},
+    {"user create", cmd_user_create,
+     "USERNAME --role R [--organization O] [--display-name N]",
+     "create an account (admin); the password is read like login's",
+     "R: admin, secretary, expert or auditor."},
+    {"user list", cmd_user_list, "[--role R]",
+     "list accounts (admin, secretary)", NULL},
+    {"user disable", cmd_user_disable, "ID",
+     "deactivate an account and end its sessions (admin)", NULL},
+    {"user enable", cmd_user_enable, "ID", "reactivate an account (admin)",
+     NULL},
+};
+
+#define CMD_COUNT (sizeof cmd_table_defs / sizeof *cmd_table_defs)
+
+/* The global help: every command and the exit statuses. */
+static void
+main_help(FILE *f)
+{
+	fputs("usage: pingshen [--json] [--server URL] [--ca FILE] COMMAND "
+	      "[ARGS]\n"
+	      "       pingshen COMMAND --help\n\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < CMD_COUNT; i++)
+		fprintf(f, "  %-18s %s\n", cmd_table_defs[i].words,
+			cmd_table_defs[i].summary);
+	fputs(
+	    "\nGlobal options:\n"
+	    "  --json        print the server's JSON instead of tables\n"
+	    "  --server URL  the server (default: the config file's, "
+	    "else " PS_DEFAULT_SERVER ")\n"
+	    "  --ca FILE     trust this CA certificate (PEM) instead of the "
+	    "system's;\n"
+	    "                TLS verification is never turned off\n"
+	    "  --help        this text, or a command's\n\n"
+	    "Files: $XDG_CONFIG_HOME/pingshen/ (default "
+	    "~/.config/pingshen/):\n"
+	    "  config (server and CA, written by login), token (mode 0600).\n\n"
+	    "Exit status:\n"
+	    "  0  success\n"
+	    "  1  the server refused (its message and code are printed), or "
+	    "a check\n"
+	    "     failed (audit verify)\n"
+	    "  2  usage error, not logged in, or an unreadable local file\n"
+	    "  3  connection or TLS failure\n",
+	    f);
+}
+
+/* Prints the help of one command. */
+static void
+main_cmd_help(const struct cmd_def *d)
+{
+	printf("usage: pingshen %s%s%s\n\n%s.\n", d->words,
+	       d->usage[0] != '\0' ? " " : "", d->usage, d->summary);
+	if (d->help != NULL)
+		printf("\n%s\n", d->help);
+	puts("\nGlobal options: --json --server URL --ca FILE (see pingshen "
+	     "--help).");
+}
+
+int
+cmd_usage(const struct cmd_ctx *ctx)
+{
+	fprintf(stderr, "usage: pingshen %s%s%s\n", ctx->def->words,
+		ctx->def->usage[0] != '\0' ? " " : "", ctx->def->usage);
+	return PS_EXIT_USAGE;
+}
+
+bool
+cmd_args(struct cmd_ctx *ctx, struct args *a, struct args_opt *opts,
+	 size_t min_pos, size_t max_pos)
+{
+	if (!args_parse(a, opts, ctx->argc, ctx->argv))
+		return false;
+	if (a->n_pos < min_pos || a->n_pos > max_pos) {
+		fprintf(stderr, "pingshen: %s: %s arguments\n", ctx->def->words,
+			a->n_pos < min_pos ? "missing" : "too many");
+		return false;
+	}
+	return true;
+}
+
+void
+cmd_server(const struct cmd_ctx *ctx, char **server, char **ca)
+{
+	char *cfg_server = NULL, *cfg_ca = NULL;
+
+	if (config_load(&cfg_server, &cfg_ca) < 0)
+		cfg_server = cfg_ca = NULL;
+	*server = xstrdup(ctx->server != NULL  ? ctx->server
+			  : cfg_server != NULL ? cfg_server
+					       : PS_DEFAULT_SERVER);
+	*ca = ctx->ca != NULL  ? xstrdup(ctx->ca)
+	      : cfg_ca != NULL ? xstrdup(cfg_ca)
+			       : NULL;
+	free(cfg_server);
+	free(cfg_ca);
+}
+
+int
+cmd_connect(struct cmd_ctx *ctx, bool with_token, struct api **out)
+{
+	char *server, *ca, *token = NULL;
+
+	*out = NULL;
+	if (with_token) {
+		token = config_token_read();
+		if (token == NULL) {
+			fputs("pingshen: not logged in (pingshen login USER)\n",
+			      stderr);
+			return PS_EXIT_USAGE;
+		}
+	}
+	cmd_server(ctx, &server, &ca);
+	*out = api_new(server, ca, token);
+	free(server);
+	free(ca);
+	free(token);
+	if (*out == NULL)
+		return PS_EXIT_USAGE;
+	api_set_json(*out, ctx->json);
+	return PS_EXIT_OK;
+}
+
+bool
+cmd_id(const char *text, const char *what, long long *out)
+{
+	return args_long(text, 1, 999999999999999999LL, what, out);
+}
+
+/* How many of argv's first words match d->words, or 0 when not all do. */
+static size_t
+main_match(const struct cmd_def *d, int argc, char **argv)
+{
+	char *words = xstrdup(d->words), *save = NULL;
+	size_t n = 0;
+
+	for (char *w = strtok_r(words, " ", &save); w != NULL;
+	     w = strtok_r(NULL, " ", &save)) {
+		if ((int)n >= argc || strcmp(argv[n], w) != 0) {
+			n = 0;
+			break;
+		}
+		n++;
+	}
+	free(words);
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmd_ctx ctx = {0};
+	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+	int n_rest = 0, rc;
+	bool help = false, dashdash = false;
+	const struct cmd_def *best = NULL;
+	size_t best_n = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	/* The global flags, wherever they are (before "--"). */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+
+		if (!dashdash && strcmp(a, "--") == 0)
+			dashdash = true;
+		if (dashdash) {
+			rest[n_rest++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--json") == 0)
+			ctx.json = true;
+		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			help = true;
+		else if (strcmp(a, "--server") == 0 || strcmp(a, "--ca") == 0) {
+			slot = a[2] == 's' ? &ctx.server : &ctx.ca;
+			if (i + 1 >= argc) {
+				fprintf(stderr, "pingshen: %s needs a value\n",
+					a);
+				free(rest);
+				return PS_EXIT_USAGE;
+			}
+			*slot = argv[++i];
+		} else if (strncmp(a, "--server=", 9) == 0)
+			ctx.server = a + 9;
+		else if (strncmp(a, "--ca=", 5) == 0)
+			ctx.ca = a + 5;
+		else
+			rest[n_rest++] = argv[i];
+	}
+	for (size_t i = 0; i < CMD_COUNT; i++) {
+		size_t n = main_match(&cmd_table_defs[i], n_rest, rest);
+
+		if (n > best_n) {
+			best = &cmd_table_defs[i];
+			best_n = n;
+		}
+	}
+	if (best == NULL) {
+		if (n_rest == 0 && help) {
+			main_help(stdout);
+			free(rest);
+			return PS_EXIT_OK;
+		}
+		if (n_rest > 0)
+			fprintf(stderr, "pingshen: unknown command \"%s\"\n",
+				rest[0]);
+		main_help(stderr);
+		free(rest);
+		return PS_EXIT_USAGE;
+	}
+	if (help) {
+		main_cmd_help(best);
+		free(rest);
+		return PS_EXIT_OK;
+	}
+	ctx.def = best;
+	ctx.argc = n_rest - (int)best_n;
+	ctx.argv = rest + best_n;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = best->fn(&ctx);
+	curl_global_cleanup();
+	free(rest);
+	if (fflush(stdout) != 0 && rc == PS_EXIT_OK)
+		rc = PS_EXIT_REFUSED;
+	return rc;
+}
