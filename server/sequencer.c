@@ -20,8 +20,10 @@
 #include "xalloc.h"
 
 #define SEQUENCER_PERIOD_MS 200
-#define SEQUENCER_BATCH	    1000
-#define SEQUENCER_BATCH_SQL "1000"
+/* Entries hashed per transaction: hashing runs on the loop, so a batch is
+ * kept to a few milliseconds of it; a full batch goes round again. */
+#define SEQUENCER_BATCH	    256
+#define SEQUENCER_BATCH_SQL "256"
 
 struct sequencer_waiter {
 	sequencer_cb cb;
