@@ -252,12 +252,15 @@ cmd_ballot(struct cmd_ctx *ctx)
 	if (rc == PS_EXIT_OK && ctx->json)
 		output_json(resp);
 	else if (rc == PS_EXIT_OK)
-		printf("round %lld: ballot saved (version %lld, %zu scores, "
+		printf("round %lld: ballot saved (version %lld, %zu score%s, "
 		       "%s)\n",
 		       n,
 		       (long long)json_integer_value(
 			   json_object_get(resp, "version")),
 		       json_array_size(json_object_get(body, "scores")),
+		       json_array_size(json_object_get(body, "scores")) == 1
+			   ? ""
+			   : "s",
 		       json_is_true(json_object_get(resp, "complete"))
 			   ? "complete"
 			   : "incomplete: score every item of the round");

@@ -418,13 +418,17 @@ cmd_round_open(struct cmd_ctx *ctx)
 	if (rc == PS_EXIT_OK && ctx->json)
 		output_json(resp);
 	else if (rc == PS_EXIT_OK) {
-		char *its = output_member(resp, "items");
+		json_t *items = json_object_get(resp, "items"), *item;
+		size_t i;
 
 		printf(
-		    "round %lld opened with %zu items: %s\n",
+		    "round %lld opened with %zu item%s:",
 		    (long long)json_integer_value(json_object_get(resp, "n")),
-		    json_array_size(json_object_get(resp, "items")), its);
-		free(its);
+		    json_array_size(items),
+		    json_array_size(items) == 1 ? "" : "s");
+		json_array_foreach(items, i, item)
+		    printf(" %s", json_string_value(item));
+		printf("\n");
 	}
 out:
 	json_decref(body);
