@@ -103,7 +103,7 @@ main_help(FILE *f)
 {
 	fputs("usage: pingshen [--json] [--server URL] [--ca FILE] COMMAND "
 	      "[ARGS]\n"
-	      "       pingshen COMMAND --help\n\n"
+	      "       pingshen COMMAND --help   (or: pingshen help COMMAND)\n\n"
 	      "Commands:\n",
 	      f);
 	for (size_t i = 0; i < CMD_COUNT; i++)
@@ -273,6 +273,12 @@ main(int argc, char **argv)
 			ctx.ca = a + 5;
 		else
 			rest[n_rest++] = argv[i];
+	}
+	/* "pingshen help COMMAND" is "pingshen COMMAND --help". */
+	if (n_rest > 0 && strcmp(rest[0], "help") == 0) {
+		help = true;
+		memmove(rest, rest + 1, (size_t)n_rest * sizeof *rest);
+		n_rest--;
 	}
 	for (size_t i = 0; i < CMD_COUNT; i++) {
 		size_t n = main_match(&cmd_table_defs[i], n_rest, rest);

@@ -212,6 +212,8 @@ test_usage(void **state)
 	assert_printed("usage: pingshen seat MEETING");
 	RUN(0, "nobody", NULL, "audit", "verify", "--help");
 	assert_printed("usage: pingshen audit verify");
+	RUN(0, "nobody", NULL, "help", "round", "open");
+	assert_printed("usage: pingshen round open MEETING");
 	RUN(2, "nobody", NULL, NULL);
 	RUN(2, "nobody", NULL, "frobnicate");
 	assert_printed("unknown command");
@@ -641,6 +643,28 @@ test_audit_verify(void **state)
 	json_decref(arr);
 }
 
+/*
+ * The database's owner can switch the triggers off and rewrite a row; the
+ * chain still tells: verify names the entry.  Last, since the log is
+ * then broken for good.
+ */
+static void
+test_audit_tampered_in_the_database(void **state)
+{
+	(void)state;
+	RUN(0, "auditor", NULL, "audit", "verify");
+	it_db_command("ALTER TABLE audit_log DISABLE TRIGGER "
+		      "audit_log_append_only");
+	assert_int_equal(
+	    it_db_command("UPDATE audit_log SET action = 'forged' WHERE id = "
+			  "(SELECT entry_id FROM audit_chain WHERE seq = 3)"),
+	    1);
+	it_db_command("ALTER TABLE audit_log ENABLE TRIGGER "
+		      "audit_log_append_only");
+	RUN(1, "auditor", NULL, "audit", "verify");
+	assert_printed("FAILED at entry 3");
+}
+
 /* Logout removes the token and the server no longer takes it. */
 static void
 test_logout(void **state)
@@ -692,6 +716,7 @@ main(void)
 	    cmocka_unit_test(test_table_alignment),
 	    cmocka_unit_test(test_audit_verify),
 	    cmocka_unit_test(test_logout),
+	    cmocka_unit_test(test_audit_tampered_in_the_database),
 	};
 
 	return cmocka_run_group_tests(tests, client_setup, client_teardown);
