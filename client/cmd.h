@@ -72,7 +72,7 @@ cmd_fn cmd_evaluation_create, cmd_evaluation_list, cmd_evaluation_show,
     cmd_table, cmd_verdict_preview, cmd_verdict_finalize, cmd_verdict_show;
 cmd_fn cmd_meeting_create, cmd_meeting_show, cmd_meeting_finalize,
     cmd_round_open, cmd_round_close, cmd_results;
-cmd_fn cmd_seat, cmd_ballot, cmd_ballot_show;
+cmd_fn cmd_seat, cmd_ballot, cmd_ballot_show, cmd_watch;
 cmd_fn cmd_audit, cmd_audit_head, cmd_audit_verify;
 cmd_fn cmd_user_create, cmd_user_list, cmd_user_disable, cmd_user_enable;
 

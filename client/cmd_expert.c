@@ -1,10 +1,12 @@
 /*
  * Expert commands: seat (the conflict-of-interest declaration), ballot
- * (scores from a CSV file of item,score[,comment] lines) and ballot show.
+ * (scores from a CSV file of item,score[,comment] lines, or asked item by
+ * item on standard input) and ballot show.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "output.h"
@@ -212,16 +214,310 @@ cmd_expert_round(struct api *api, struct args *a, long long meeting,
 	return PS_EXIT_OK;
 }
 
+/* How many invalid answers in a row are re-asked before giving up. */
+#define CMD_EXPERT_REASKS 3
+
+/* Adds every leaf of the indicator tree nodes to leaves, by code. */
+static void
+cmd_expert_leaves(const json_t *nodes, json_t *leaves)
+{
+	size_t i;
+	json_t *node;
+
+	json_array_foreach(nodes, i, node)
+	{
+		const json_t *children = json_object_get(node, "children");
+		const char *code =
+		    json_string_value(json_object_get(node, "code"));
+
+		if (json_array_size(children) > 0)
+			cmd_expert_leaves(children, leaves);
+		else if (code != NULL)
+			json_object_set(leaves, code, node);
+	}
+}
+
+/* The element of array whose "item" is code, or NULL. */
+static json_t *
+cmd_expert_find(const json_t *array, const char *code)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(array, i, row)
+	{
+		const char *item =
+		    json_string_value(json_object_get(row, "item"));
+
+		if (item != NULL && strcmp(item, code) == 0)
+			return row;
+	}
+	return NULL;
+}
+
+/* True when s is a score: 0 to 100 with at most two decimals. */
+static bool
+cmd_expert_score_ok(const char *s)
+{
+	size_t digits = strspn(s, "0123456789"), decimals = 0;
+	const char *p = s + digits;
+
+	if (digits == 0 || digits > 3)
+		return false;
+	if (*p == '.') {
+		decimals = strspn(p + 1, "0123456789");
+		if (decimals < 1 || decimals > 2)
+			return false;
+		p += 1 + decimals;
+	}
+	if (*p != '\0')
+		return false;
+	if (digits == 3 && strncmp(s, "100", 3) != 0)
+		return false;
+	/* 100 only as 100, 100.0 or 100.00. */
+	for (p = s + 4; digits == 3 && decimals > 0 && *p != '\0'; p++)
+		if (*p != '0')
+			return false;
+	return true;
+}
+
+/*
+ * Prompts on standard error and reads one line of standard input into
+ * *line (getline's, with *cap); *text is it trimmed.  False at the end of
+ * the input.
+ */
+static bool
+cmd_expert_ask(const char *prompt, char **line, size_t *cap, char **text)
+{
+	fputs(prompt, stderr);
+	fflush(stderr);
+	if (getline(line, cap, stdin) < 0) {
+		fputc('\n', stderr);
+		return false;
+	}
+	(*line)[strcspn(*line, "\r\n")] = '\0';
+	*text = cmd_expert_trim(*line);
+	return true;
+}
+
+/* Prints what the expert should know about item code before scoring it. */
+static void
+cmd_expert_describe(size_t i, size_t n, const char *code, const json_t *leaf,
+		    const json_t *prev, const json_t *current)
+{
+	const char *name = json_string_value(json_object_get(leaf, "name"));
+	const char *level =
+	    json_string_value(json_object_get(leaf, "advanced_level"));
+
+	fprintf(stderr, "\n[%zu/%zu] %s %s\n", i + 1, n, code,
+		name != NULL ? name : "");
+	fprintf(stderr, "  先进基准水平: %s\n", level != NULL ? level : "-");
+	if (prev != NULL) {
+		char *median = output_member(prev, "median");
+		char *iqr = output_member(prev, "iqr");
+		char *own = output_member(prev, "own_score");
+
+		fprintf(stderr,
+			"  previous round: median %s, IQR %s, your score %s\n",
+			median, iqr, own);
+		free(median);
+		free(iqr);
+		free(own);
+	}
+	if (current != NULL) {
+		const char *comment =
+		    json_string_value(json_object_get(current, "comment"));
+		char *score = output_member(current, "score");
+
+		fprintf(stderr, "  current score: %s%s%s%s\n", score,
+			comment != NULL ? " (" : "",
+			comment != NULL ? comment : "",
+			comment != NULL ? ")" : "");
+		free(score);
+	}
+}
+
+/*
+ * Reads a valid line with ask's prompt, re-asking after an invalid one
+ * (valid(text) false) up to CMD_EXPERT_REASKS times.  1: *text is the
+ * answer; 0: the end of the input; -1: too many invalid answers.
+ */
+static int
+cmd_expert_ask_valid(const char *prompt, bool (*valid)(const char *),
+		     const char *what, char **line, size_t *cap, char **text)
+{
+	for (int tries = 0;; tries++) {
+		if (!cmd_expert_ask(prompt, line, cap, text))
+			return 0;
+		if (valid(*text))
+			return 1;
+		fprintf(stderr, "pingshen: \"%s\" is not %s\n", *text, what);
+		if (tries == CMD_EXPERT_REASKS) {
+			fputs("pingshen: too many invalid answers; nothing "
+			      "saved\n",
+			      stderr);
+			return -1;
+		}
+	}
+}
+
+static bool
+cmd_expert_score_or_empty(const char *s)
+{
+	return *s == '\0' || cmd_expert_score_ok(s);
+}
+
+static bool
+cmd_expert_comment_ok(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
+/*
+ * Asks for a score and a comment for every item of ballot (the answer of
+ * GET .../ballot) on standard input, with leaves (code -> table node) to
+ * describe them: a PUT body into *body (caller decrefs).  At the end of
+ * the input the remaining items keep their current scores.  PS_EXIT_USAGE
+ * after too many invalid answers.
+ */
+static int
+cmd_expert_ask_all(const json_t *ballot, const json_t *leaves, json_t **body)
+{
+	const json_t *items = json_object_get(ballot, "items");
+	const json_t *prev = json_object_get(ballot, "previous");
+	const json_t *old = json_object_get(ballot, "scores");
+	json_t *scores = json_array(), *code_j;
+	char *line = NULL, *text;
+	size_t cap = 0, i, n = json_array_size(items);
+	bool eof = false;
+	int got = 1;
+
+	*body = NULL;
+	fputs("For each item: a score from 0 to 100 with at most two "
+	      "decimals (empty keeps\nthe current score, or skips the item), "
+	      "then a comment (empty: none).\n",
+	      stderr);
+	json_array_foreach(items, i, code_j)
+	{
+		const char *code = json_string_value(code_j);
+		json_t *current = NULL, *entry;
+
+		if (code == NULL)
+			continue;
+		current = cmd_expert_find(old, code);
+		if (!eof) {
+			cmd_expert_describe(
+			    i, n, code, json_object_get(leaves, code),
+			    json_is_object(prev)
+				? cmd_expert_find(
+				      json_object_get(prev, "items"), code)
+				: NULL,
+			    current);
+			got = cmd_expert_ask_valid(
+			    current != NULL ? "score (empty: keep): "
+					    : "score (empty: skip): ",
+			    cmd_expert_score_or_empty,
+			    "a score from 0 to 100 with at most two decimals",
+			    &line, &cap, &text);
+			if (got < 0)
+				break;
+			if (got == 0) {
+				eof = true;
+				fputs("pingshen: end of input: the other items "
+				      "keep their current scores\n",
+				      stderr);
+			}
+		}
+		if (eof || *text == '\0') {
+			/* Kept as it is, or skipped. */
+			if (current != NULL)
+				json_array_append(scores, current);
+			continue;
+		}
+		entry = json_pack("{s:s, s:s}", "item", code, "score", text);
+		got = cmd_expert_ask_valid(
+		    "comment (empty: none): ", cmd_expert_comment_ok,
+		    "UTF-8 text", &line, &cap, &text);
+		if (got < 0) {
+			json_decref(entry);
+			break;
+		}
+		if (got == 0)
+			eof = true;
+		else if (*text != '\0')
+			json_object_set_new(entry, "comment",
+					    json_string(text));
+		json_array_append_new(scores, entry);
+	}
+	free(line);
+	if (got < 0) {
+		json_decref(scores);
+		return PS_EXIT_USAGE;
+	}
+	*body = json_pack("{s:o}", "scores", scores);
+	return PS_EXIT_OK;
+}
+
+/*
+ * The interactive ballot of meeting id, round n: shows each item (from
+ * the evaluation's table and the current ballot) and asks; the PUT body
+ * into *body and the number of the round's items into *n_items.
+ */
+static int
+cmd_expert_interactive(struct api *api, long long id, long long n,
+		       json_t **body, size_t *n_items)
+{
+	json_t *meeting = NULL, *table = NULL, *ballot = NULL, *leaves = NULL;
+	char *path = xasprintf("/meetings/%lld", id);
+	int rc = api_call(api, "GET", path, NULL, &meeting);
+
+	free(path);
+	*body = NULL;
+	if (rc != PS_EXIT_OK)
+		goto out;
+	path = xasprintf("/evaluations/%lld/table",
+			 (long long)json_integer_value(
+			     json_object_get(meeting, "evaluation_id")));
+	rc = api_call(api, "GET", path, NULL, &table);
+	free(path);
+	if (rc != PS_EXIT_OK)
+		goto out;
+	path = xasprintf("/meetings/%lld/rounds/%lld/ballot", id, n);
+	rc = api_call(api, "GET", path, NULL, &ballot);
+	free(path);
+	if (rc != PS_EXIT_OK)
+		goto out;
+	leaves = json_object();
+	cmd_expert_leaves(json_object_get(table, "nodes"), leaves);
+	*n_items = json_array_size(json_object_get(ballot, "items"));
+	fprintf(stderr, "meeting %lld, round %lld: %zu items\n", id, n,
+		*n_items);
+	rc = cmd_expert_ask_all(ballot, leaves, body);
+out:
+	json_decref(meeting);
+	json_decref(table);
+	json_decref(ballot);
+	json_decref(leaves);
+	return rc;
+}
+
 int
 cmd_ballot(struct cmd_ctx *ctx)
 {
 	struct args_opt opts[] = {{.name = "file", .kind = ARGS_VALUE},
 				  {.name = "round", .kind = ARGS_VALUE},
+				  {.name = "interactive", .kind = ARGS_FLAG},
 				  {.name = NULL}};
 	struct args a;
 	struct api *api = NULL;
 	json_t *body = NULL, *resp = NULL;
+	const char *file;
+	bool interactive;
 	long long id, n;
+	size_t n_scores, n_items = 0;
 	char *path;
 	int rc;
 
@@ -230,40 +526,64 @@ cmd_ballot(struct cmd_ctx *ctx)
 		rc = cmd_usage(ctx);
 		goto out;
 	}
-	if (args_value(&a, "file") == NULL) {
-		fputs("pingshen: --file scores.csv is required (the "
-		      "interactive mode is not there yet)\n",
+	file = args_value(&a, "file");
+	interactive = args_flag(&a, "interactive");
+	if (file != NULL && interactive) {
+		fputs("pingshen: give --file or --interactive, not both\n",
 		      stderr);
 		rc = cmd_usage(ctx);
 		goto out;
 	}
-	rc = cmd_expert_read_csv(args_value(&a, "file"), &body);
-	if (rc != PS_EXIT_OK)
-		goto out;
+	if (file == NULL && !interactive) {
+		if (!isatty(STDIN_FILENO)) {
+			fputs("pingshen: standard input is not a terminal: "
+			      "give --file scores.csv, or --interactive\n",
+			      stderr);
+			rc = cmd_usage(ctx);
+			goto out;
+		}
+		interactive = true;
+	}
+	if (file != NULL) {
+		rc = cmd_expert_read_csv(file, &body);
+		if (rc != PS_EXIT_OK)
+			goto out;
+	}
 	rc = cmd_connect(ctx, true, &api);
 	if (rc != PS_EXIT_OK)
 		goto out;
 	rc = cmd_expert_round(api, &a, id, false, &n);
 	if (rc != PS_EXIT_OK)
 		goto out;
+	if (interactive) {
+		rc = cmd_expert_interactive(api, id, n, &body, &n_items);
+		if (rc != PS_EXIT_OK)
+			goto out;
+	}
+	n_scores = json_array_size(json_object_get(body, "scores"));
+	if (n_scores == 0) {
+		fputs("pingshen: no scores given; nothing saved\n", stderr);
+		goto out;
+	}
 	path = xasprintf("/meetings/%lld/rounds/%lld/ballot", id, n);
 	rc = api_call(api, "PUT", path, body, &resp);
 	free(path);
-	if (rc == PS_EXIT_OK && ctx->json)
+	if (rc != PS_EXIT_OK)
+		goto out;
+	if (ctx->json) {
 		output_json(resp);
-	else if (rc == PS_EXIT_OK)
-		printf("round %lld: ballot saved (version %lld, %zu score%s, "
-		       "%s)\n",
-		       n,
-		       (long long)json_integer_value(
-			   json_object_get(resp, "version")),
-		       json_array_size(json_object_get(body, "scores")),
-		       json_array_size(json_object_get(body, "scores")) == 1
-			   ? ""
-			   : "s",
-		       json_is_true(json_object_get(resp, "complete"))
-			   ? "complete"
-			   : "incomplete: score every item of the round");
+		goto out;
+	}
+	printf("round %lld: ballot saved (version %lld, %zu score%s, ", n,
+	       (long long)json_integer_value(json_object_get(resp, "version")),
+	       n_scores, n_scores == 1 ? "" : "s");
+	if (json_is_true(json_object_get(resp, "complete")))
+		puts("complete)");
+	else if (interactive && n_items > 0)
+		printf("partial: %zu of %zu items scored)\n", n_scores,
+		       n_items);
+	else
+		puts("incomplete: score every item of the round)");
 out:
 	json_decref(body);
 	json_decref(resp);

@@ -63,13 +63,26 @@ static const struct cmd_def cmd_table_defs[] = {
      "declare conflicts of interest: take the seat or give it up (expert)",
      "REASON: drafting_organization, same_legal_entity, employment, kinship,\n"
      "consulting or other.  --conflict gives the seat up for good."},
-    {"ballot", cmd_ballot, "MEETING --file scores.csv [--round N]",
+    {"ballot", cmd_ballot,
+     "MEETING [--file scores.csv | --interactive] [--round N]",
      "submit a ballot for the open round (expert)",
      "Each line of the file: item,score[,comment]; blank lines, lines\n"
      "starting with # and a header line item,score,... are skipped.  A\n"
-     "comment with commas may be quoted with \"...\"."},
+     "comment with commas may be quoted with \"...\".\n"
+     "Without --file (standard input a terminal, or --interactive), each\n"
+     "item is shown with its 先进基准水平 and the previous round's median,\n"
+     "IQR and your score, and a score line (0-100, at most two decimals;\n"
+     "empty keeps the current score or skips the item) and a comment line\n"
+     "(empty: none) are read; prompts go to standard error.  A partial\n"
+     "ballot is saved too.  An invalid answer is asked again, three times\n"
+     "at most, then exit 2."},
     {"ballot show", cmd_ballot_show, "MEETING [--round N]",
      "your ballot in the open (or given) round (expert)", NULL},
+    {"watch", cmd_watch, "MEETING [--count N]",
+     "print a meeting's live events (secretary, expert)",
+     "Each event as HH:MM:SS EVENT DATA on standard output; \"subscribed\"\n"
+     "on standard error once the stream is open.  Stops after N events\n"
+     "with --count, or when the server ends the stream (exit 0)."},
     {"audit", cmd_audit,
      "[--evaluation ID] [--actor ID] [--action A] [--since T] [--until T]\n"
      "       [--limit N]",

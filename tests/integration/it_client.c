@@ -346,6 +346,142 @@ last_id(void)
 	return id;
 }
 
+/*
+ * Starts `pingshen watch mid --count 1` as person home, waits until it
+ * says "subscribed" on standard error, opens the round as the secretary,
+ * and checks the one event the watcher prints.  No sleeps: the watcher
+ * is subscribed before the round is opened, and exits after its event.
+ */
+static void
+watch_round_open(const char *home, const char *mid)
+{
+	char dir[512], line[512], out[4096];
+	int out_pipe[2], err_pipe[2], status;
+	size_t n = 0;
+	ssize_t got;
+	FILE *err;
+	pid_t pid;
+
+	home_dir(home, dir, sizeof dir);
+	assert_int_equal(pipe(out_pipe), 0);
+	assert_int_equal(pipe(err_pipe), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, STDIN_FILENO);
+		dup2(out_pipe[1], STDOUT_FILENO);
+		dup2(err_pipe[1], STDERR_FILENO);
+		close(out_pipe[0]);
+		close(err_pipe[0]);
+		setenv("XDG_CONFIG_HOME", dir, 1);
+		setenv("HOME", dir, 1);
+		execl(client_bin, client_bin, "watch", mid, "--count", "1",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(out_pipe[1]);
+	close(err_pipe[1]);
+	err = fdopen(err_pipe[0], "r");
+	assert_non_null(err);
+	/* Blocks until the stream is open (or the child dies: EOF). */
+	for (;;) {
+		if (fgets(line, sizeof line, err) == NULL)
+			fail_msg("watch ended before it subscribed");
+		if (strcmp(line, "subscribed\n") == 0)
+			break;
+	}
+	RUN(0, "secretary", NULL, "--json", "round", "open", mid);
+	/* The child exits after its one event: read to EOF, then reap. */
+	while (n + 1 < sizeof out &&
+	       (got = read(out_pipe[0], out + n, sizeof out - 1 - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		assert_true(got > 0);
+		n += (size_t)got;
+	}
+	out[n] = '\0';
+	close(out_pipe[0]);
+	fclose(err);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	if (strstr(out, " round_opened {") == NULL ||
+	    strchr(out, '\n') != out + n - 1 || out[2] != ':' || out[5] != ':')
+		fail_msg("watch printed:\n%s", out);
+}
+
+/*
+ * expert1's ballot through the interactive mode, on a pipe: the same
+ * scores as write_ballot's, with one invalid line asked again.
+ */
+static void
+interactive_ballot(const char *mid, json_t *items, const char *spread)
+{
+	size_t i, len = 0, cap = 4096;
+	char *input = malloc(cap);
+	json_t *item;
+
+	assert_non_null(input);
+	json_array_foreach(items, i, item)
+	{
+		const char *code = json_string_value(item);
+
+		assert_true(len + 64 < cap);
+		if (strcmp(code, "1.1.1") == 0)
+			len +=
+			    (size_t)snprintf(input + len, cap - len,
+					     "101\n%s\n理由, 带逗号\n", spread);
+		else
+			len +=
+			    (size_t)snprintf(input + len, cap - len, "88\n\n");
+	}
+	/* Piped input and no --interactive: use --file. */
+	RUN(2, "expert1", input, "ballot", mid);
+	assert_printed("--interactive");
+	RUN(0, "expert1", input, "ballot", mid, "--interactive");
+	assert_printed("ballot saved (version 1, 16 scores, complete)");
+	assert_printed("is not a score");
+	assert_printed("先进基准水平");
+	free(input);
+
+	/* Four invalid answers: exit 2, nothing saved. */
+	RUN(2, "expert1", "x\n-1\n100.01\n1.234\n", "ballot", mid,
+	    "--interactive");
+	assert_printed("too many invalid answers");
+	/* Empty lines keep every current score: still version 1's. */
+	RUN(0, "expert1", "\n", "ballot", mid, "--interactive");
+	assert_printed("version 2, 16 scores, complete");
+
+	RUN(0, "expert1", NULL, "--json", "ballot", "show", mid);
+	{
+		json_t *j = last_json();
+		json_t *s = json_object_get(j, "scores");
+
+		assert_true(json_is_true(json_object_get(j, "complete")));
+		assert_int_equal(json_array_size(s), 16);
+		json_array_foreach(s, i, item)
+		{
+			const char *code =
+			    json_string_value(json_object_get(item, "item"));
+			const char *score =
+			    json_string_value(json_object_get(item, "score"));
+
+			if (strcmp(code, "1.1.1") == 0) {
+				assert_string_equal(score, "86.00");
+				assert_string_equal(
+				    json_string_value(
+					json_object_get(item, "comment")),
+				    "理由, 带逗号");
+			} else
+				assert_string_equal(score, "88.00");
+		}
+		json_decref(j);
+	}
+}
+
 /* The whole section-5 procedure through the client. */
 static void
 test_procedure(void **state)
@@ -413,7 +549,8 @@ test_procedure(void **state)
 	RUN(0, "secretary", NULL, "meeting", "show", mid);
 	assert_printed("复旦大学");
 
-	RUN(0, "secretary", NULL, "--json", "round", "open", mid);
+	/* Opened while expert2 watches the meeting's events. */
+	watch_round_open("expert2", mid);
 	j = last_json();
 	items = json_incref(json_object_get(j, "items"));
 	json_decref(j);
@@ -425,6 +562,10 @@ test_procedure(void **state)
 	for (int i = 0; i < 5; i++) {
 		snprintf(name, sizeof name, "expert%d", i + 1);
 		snprintf(path, sizeof path, "%s/ballot-%d.csv", it_dir(), i);
+		if (i == 0) {
+			interactive_ballot(mid, items, spread[i]);
+			continue;
+		}
 		write_ballot(path, items, spread[i]);
 		RUN(0, name, NULL, "ballot", mid, "--file", path);
 		assert_printed("complete");
