@@ -330,7 +330,12 @@ cmd_table(struct cmd_ctx *ctx)
 		    cmd_eval_table_node(t, node, 0);
 		output_table_print(t);
 		output_table_free(t);
-		printf("\ntotal: %s  advanced: %s\n", total, advanced);
+		{
+			char *strong = output_strong(total);
+
+			printf("\ntotal: %s  advanced: %s\n", strong, advanced);
+			free(strong);
+		}
 		free(total);
 		free(advanced);
 	}
@@ -369,7 +374,12 @@ cmd_eval_print_verdict(const json_t *v)
 		if (json_object_get(v, fields[i][0]) == NULL)
 			continue;
 		value = output_member(v, fields[i][0]);
-		output_field(fields[i][1], 13, value);
+		/* What a reader looks for first stands out. */
+		if (strcmp(fields[i][0], "total") == 0 ||
+		    strcmp(fields[i][0], "conclusion") == 0)
+			output_field_strong(fields[i][1], 13, value);
+		else
+			output_field(fields[i][1], 13, value);
 		free(value);
 	}
 	if (by != NULL) {

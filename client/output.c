@@ -4,9 +4,11 @@
  * ranges (CJK ideographs, kana, Hangul, full-width forms) and zero-width
  * combining marks, which is what the names and titles here need.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output.h"
 #include "xalloc.h"
@@ -168,6 +170,39 @@ output_field(const char *label, size_t width, const char *value)
 	for (; w < width + 1; w++)
 		putchar(' ');
 	printf("%s\n", value != NULL ? value : "-");
+}
+
+/* Whether standard output shows bold text (checked once). */
+static bool
+output_styled(void)
+{
+	static int styled = -1;
+
+	if (styled < 0) {
+		const char *term = getenv("TERM");
+
+		styled = isatty(STDOUT_FILENO) && term != NULL &&
+			 strcmp(term, "dumb") != 0 &&
+			 getenv("NO_COLOR") == NULL;
+	}
+	return styled;
+}
+
+char *
+output_strong(const char *value)
+{
+	const char *v = value != NULL ? value : "-";
+
+	return output_styled() ? xasprintf("\033[1m%s\033[0m", v) : xstrdup(v);
+}
+
+void
+output_field_strong(const char *label, size_t width, const char *value)
+{
+	char *strong = output_strong(value);
+
+	output_field(label, width, strong);
+	free(strong);
 }
 
 char *

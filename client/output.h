@@ -30,6 +30,12 @@ void output_table_free(struct output_table *t);
 void output_json(const json_t *value);
 /* Prints "label: value" with labels padded to width cells. */
 void output_field(const char *label, size_t width, const char *value);
+/* The same with the value in bold when standard output is a terminal that
+ * shows it (TERM not "dumb", NO_COLOR unset): verdicts and totals. */
+void output_field_strong(const char *label, size_t width, const char *value);
+/* value wrapped in bold escapes when output_field_strong would use them,
+ * else a copy; the caller frees. */
+char *output_strong(const char *value);
 /*
  * A JSON scalar as text (caller frees): strings as they are, numbers,
  * true/false, "-" for null or absent; arrays and objects compact.
