@@ -177,3 +177,57 @@ h_audit_head(struct req *r)
 	audit_query_new(r);
 	audit_after_flush(r, audit_head_query);
 }
+
+/* ---- GET /evaluations/{id}/history ---- */
+
+DB_STMT(stmt_history, 3,
+	"SELECT " AUDIT_COLUMNS " FROM audit_chain c"
+	" JOIN audit_log a ON a.id = c.entry_id"
+	" WHERE a.evaluation_id = $1 AND c.seq > $2"
+	" ORDER BY c.seq LIMIT $3");
+
+static void
+history_query(struct req *r)
+{
+	struct audit_query *q = r->state;
+
+	req_query(r, &stmt_history,
+		  (const char *const[]){q->evaluation, q->after, q->limit_text},
+		  audit_listed);
+}
+
+static void
+history_checked(struct req *r, const PGresult *res)
+{
+	struct audit_query *q;
+	struct eval_row e;
+	int64_t after = 0;
+
+	if (!eval_row_read(r, res, &e))
+		return;
+	if (!e.secretary && r->user.role != ROLE_AUDITOR) {
+		eval_row_free(&e);
+		http_reply_error(r, 403, "forbidden",
+				 "an evaluation's history is for its secretary "
+				 "and auditors");
+		return;
+	}
+	q = audit_query_new(r);
+	snprintf(q->evaluation, sizeof q->evaluation, "%s", e.id_text);
+	eval_row_free(&e);
+	q->limit = AUDIT_PAGE_DEFAULT;
+	if (!query_only(r, (const char *const[]){"limit", "after", NULL}) ||
+	    !query_int(r, "limit", 1, AUDIT_PAGE_MAX, &q->limit) ||
+	    !query_int(r, "after", 1, INT64_MAX, &after))
+		return;
+	snprintf(q->after, sizeof q->after, "%lld", (long long)after);
+	snprintf(q->limit_text, sizeof q->limit_text, "%lld",
+		 (long long)q->limit + 1);
+	audit_after_flush(r, history_query);
+}
+
+void
+h_evaluations_history(struct req *r)
+{
+	eval_load(r, history_checked);
+}

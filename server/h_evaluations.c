@@ -22,21 +22,6 @@
 #define EVAL_PAGE_DEFAULT 50
 #define EVAL_PAGE_MAX	  200
 
-/* The columns eval_json and eval_row_read use, in order; caller is the
- * parameter holding the caller's id, for the seat column. */
-#define EVAL_COLUMNS(caller)                                                   \
-	"e.id, e.title, e.standard_code, e.standard_title,"                    \
-	" e.drafting_organizations::text, e.stage, e.threshold, e.version,"    \
-	" to_char(e.created_at AT TIME ZONE 'UTC',"                            \
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), e.template_id, e.created_by,"     \
-	" v.document->>'total', v.document->>'advanced',"                      \
-	" v.document->>'conclusion',"                                          \
-	" EXISTS (SELECT 1 FROM seats s JOIN meetings m ON m.id = "            \
-	"s.meeting_id"                                                         \
-	"  WHERE m.evaluation_id = e.id AND s.expert_id = " caller             \
-	"  AND s.state <> 'recused'),"                                         \
-	" e.nodes::text, e.item_values::text"
-
 json_t *
 eval_json(const PGresult *res, int row)
 {

@@ -43,6 +43,21 @@ void h_evaluations_list(struct req *r);
 void h_evaluations_get(struct req *r);
 void h_evaluations_table(struct req *r);
 
+/* The columns eval_json and eval_row_read use, in order; caller is the
+ * parameter holding the caller's id, for the seat column. */
+#define EVAL_COLUMNS(caller)                                                   \
+	"e.id, e.title, e.standard_code, e.standard_title,"                    \
+	" e.drafting_organizations::text, e.stage, e.threshold, e.version,"    \
+	" to_char(e.created_at AT TIME ZONE 'UTC',"                            \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), e.template_id, e.created_by,"     \
+	" v.document->>'total', v.document->>'advanced',"                      \
+	" v.document->>'conclusion',"                                          \
+	" EXISTS (SELECT 1 FROM seats s JOIN meetings m ON m.id = "            \
+	"s.meeting_id"                                                         \
+	"  WHERE m.evaluation_id = e.id AND s.expert_id = " caller             \
+	"  AND s.state <> 'recused'),"                                         \
+	" e.nodes::text, e.item_values::text"
+
 /* An evaluation read for a handler, with the caller's access checked. */
 struct eval_row {
 	int64_t id;
@@ -92,7 +107,15 @@ void h_verdict_finalize(struct req *r);
 void h_verdict_get(struct req *r);
 void h_keys(struct req *r);
 
+/* h_procedure.c: section 4.1 a-e records and the stage machine */
+void h_procedure_standards(struct req *r);
+void h_procedure_pool(struct req *r);
+void h_procedure_compare(struct req *r);
+void h_procedure_consultations(struct req *r);
+void h_procedure_advance(struct req *r);
+
 /* h_audit.c */
+void h_evaluations_history(struct req *r);
 void h_audit_list(struct req *r);
 void h_audit_head(struct req *r);
 
