@@ -337,15 +337,17 @@ DB_STMT(stmt_pool_compare, 8,
 static json_t *
 proc_compared(struct req *r, const PGresult *res, int *status)
 {
+	json_t *out;
+
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 0) {
 		http_reply_error(r, 404, "not_found",
 				 "the pool has no candidate with that code");
 		return NULL;
 	}
-	if (proc_written(r, res, status, "conflict", "conflict") == NULL)
-		return NULL;
-	*status = 200;
-	return json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	out = proc_written(r, res, status, "conflict", "conflict");
+	if (out != NULL)
+		*status = 200;
+	return out;
 }
 
 /* A comparison side: null, or an object of non-empty strings with the
