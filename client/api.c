@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "api.h"
+#include "output.h"
 #include "xalloc.h"
 
 struct api {
@@ -95,6 +96,50 @@ api_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* Prints a list of conditions or problems [{code, subject?, message}]
+ * (stage_guard's details.unmet, details.problems) as an aligned table on
+ * standard error. */
+static void
+api_print_list(const json_t *unmet)
+{
+	static const char *const head[] = {"CODE", "SUBJECT", "MESSAGE"};
+	static const char *const keys[] = {"code", "subject", "message"};
+	size_t w[3], i;
+	json_t *u;
+
+	for (size_t c = 0; c < 3; c++)
+		w[c] = output_width(head[c]);
+	json_array_foreach(unmet, i, u)
+	{
+		for (size_t c = 0; c < 3; c++) {
+			char *cell = output_member(u, keys[c]);
+			size_t cw = output_width(cell);
+
+			if (cw > w[c])
+				w[c] = cw;
+			free(cell);
+		}
+	}
+	for (size_t c = 0; c < 3; c++)
+		fprintf(stderr, "%s%*s", head[c],
+			c < 2 ? (int)(w[c] - output_width(head[c]) + 2) : 0,
+			"");
+	fputc('\n', stderr);
+	json_array_foreach(unmet, i, u)
+	{
+		for (size_t c = 0; c < 3; c++) {
+			char *cell = output_member(u, keys[c]);
+
+			fprintf(stderr, "%s%*s", cell,
+				c < 2 ? (int)(w[c] - output_width(cell) + 2)
+				      : 0,
+				"");
+			free(cell);
+		}
+		fputc('\n', stderr);
+	}
+}
+
 /* Prints an error answer: the server's message and code when it is the
  * JSON error, else the status. */
 static void
@@ -112,7 +157,12 @@ api_print_error(struct api *a, long status, const struct api_buf *b)
 		fprintf(stderr, "pingshen: %s (%s, HTTP %ld)\n", msg, code,
 			status);
 		/* Problems and conflicts say more than the message. */
-		if (details != NULL && json_object_size(details) > 0) {
+		if (json_array_size(json_object_get(details, "unmet")) > 0)
+			api_print_list(json_object_get(details, "unmet"));
+		else if (json_array_size(json_object_get(details, "problems")) >
+			 0)
+			api_print_list(json_object_get(details, "problems"));
+		else if (details != NULL && json_object_size(details) > 0) {
 			char *text = json_dumps(details, JSON_COMPACT);
 
 			fprintf(stderr, "pingshen: details: %s\n",

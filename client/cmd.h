@@ -75,5 +75,7 @@ cmd_fn cmd_meeting_create, cmd_meeting_show, cmd_meeting_finalize,
 cmd_fn cmd_seat, cmd_ballot, cmd_ballot_show, cmd_watch;
 cmd_fn cmd_audit, cmd_audit_head, cmd_audit_verify;
 cmd_fn cmd_user_create, cmd_user_list, cmd_user_disable, cmd_user_enable;
+cmd_fn cmd_standard_add, cmd_pool_add, cmd_compare, cmd_consult, cmd_advance,
+    cmd_history;
 
 #endif

@@ -24,15 +24,50 @@ static const struct cmd_def cmd_table_defs[] = {
     {"logout", cmd_logout, "", "end the session and remove the token", NULL},
     {"whoami", cmd_whoami, "", "show the logged-in account", NULL},
     {"evaluation create", cmd_evaluation_create,
-     "--title T --standard-code C --standard-title T [--template ywtb]\n"
-     "       [--drafting-org ORG]... [--threshold N]",
+     "--title T --standard-code C --standard-title T\n"
+     "       [--template ywtb | --no-template] [--drafting-org ORG]...\n"
+     "       [--threshold N]",
      "start an evaluation (secretary)",
-     "With a template (default ywtb) the evaluation starts at stage scoring."},
+     "With a template (default ywtb) the evaluation starts at stage scoring;\n"
+     "with --no-template at stage standards (section 4.1)."},
     {"evaluation list", cmd_evaluation_list, "", "list the evaluations you see",
      NULL},
     {"evaluation show", cmd_evaluation_show, "ID", "show an evaluation", NULL},
     {"table", cmd_table, "EVALUATION [--csv]",
      "show an evaluation's indicator table (with values once scored)", NULL},
+    {"standard add", cmd_standard_add,
+     "EVALUATION --code C --title T --scope SCOPE [--clause X]...",
+     "record a related standard (secretary, stage standards)",
+     "SCOPE: international, foreign, national, industry, local or group."},
+    {"pool add", cmd_pool_add,
+     "EVALUATION --code C --name N [--group] [--parent P]\n"
+     "       [--description D] [--source standard|market|trend]\n"
+     "       [--source-ref R] [--source-clause C]",
+     "add a candidate indicator or a group to the pool (secretary)",
+     "A candidate by default; --group adds a group.  A candidate's parent\n"
+     "is a group whose code it extends by one level (stage pool)."},
+    {"compare", cmd_compare,
+     "EVALUATION CODE [--standard-ref R --standard-level L\n"
+     "       [--standard-clause C]] [--benchmark domestic|international\n"
+     "       --benchmark-ref R --benchmark-level L]",
+     "record a candidate's comparison (secretary, stage comparison)",
+     "The highest standard level, a benchmark where no standard exists, or\n"
+     "both."},
+    {"consult", cmd_consult,
+     "EVALUATION --stakeholder S --organization O --opinion TEXT\n"
+     "       [--response TEXT]",
+     "record a stakeholder consultation (secretary, stage selection)",
+     "S: industry_association, enterprise, professional_institution,\n"
+     "supplier, consumer or other."},
+    {"advance", cmd_advance, "EVALUATION STAGE [--reason TEXT]",
+     "move an evaluation one stage forward or back (secretary)",
+     "STAGE: standards, pool, comparison, selection, weighting or scoring.\n"
+     "Going back needs --reason.  When the stage's conditions are not met,\n"
+     "every unmet one is listed (code, subject, message) on standard error\n"
+     "and the exit status is 1."},
+    {"history", cmd_history, "EVALUATION",
+     "an evaluation's audit entries, oldest first (secretary, auditor)",
+     "DETAILS is the entry's details as compact JSON, cut to 60 columns."},
     {"meeting create", cmd_meeting_create,
      "EVALUATION --title T --expert ID... [--kind scoring]\n"
      "       [--method mean|trimmed_mean|median] [--trim N] [--quorum N]\n"

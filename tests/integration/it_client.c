@@ -846,6 +846,65 @@ test_logout(void **state)
 	assert_printed("unauthorized");
 }
 
+/* The section 4.1 procedure through the client: stage guards and history. */
+static void
+test_procedure_41(void **state)
+{
+	char eid[32];
+
+	(void)state;
+	RUN(0, "secretary", NULL, "--json", "evaluation", "create", "--title",
+	    "指标体系构建", "--standard-code", "DB31/T 0001-2025",
+	    "--standard-title", "先进性评价试点", "--no-template");
+	snprintf(eid, sizeof eid, "%lld", last_id());
+	RUN(0, "secretary", NULL, "evaluation", "show", eid);
+	assert_printed("standards");
+	RUN(0, "secretary", NULL, "advance", "--help");
+	assert_printed("--reason");
+	RUN(2, "secretary", NULL, "advance", eid);
+	RUN(1, "secretary", NULL, "advance", eid, "pool");
+	assert_printed("no_standards");
+	assert_printed("SUBJECT");
+
+	RUN(0, "secretary", NULL, "standard", "add", eid, "--code", "GB/T 1",
+	    "--title", "标准化工作导则", "--scope", "national", "--clause",
+	    "4.1", "--clause", "5.2");
+	assert_printed("GB/T 1");
+	RUN(0, "secretary", NULL, "advance", eid, "pool");
+	assert_printed("pool");
+
+	RUN(0, "secretary", NULL, "pool", "add", eid, "--code", "1", "--name",
+	    "服务效能", "--group");
+	assert_printed("group");
+	RUN(0, "secretary", NULL, "--json", "pool", "add", eid, "--code", "1.1",
+	    "--name", "办理时限", "--parent", "1", "--source", "standard",
+	    "--source-ref", "GB/T 1");
+	{
+		json_t *j = last_json();
+
+		assert_string_equal(
+		    json_string_value(json_object_get(j, "kind")), "candidate");
+		json_decref(j);
+	}
+	RUN(0, "secretary", NULL, "pool", "add", eid, "--code", "1.2", "--name",
+	    "一次办成率", "--parent", "1");
+	RUN(1, "secretary", NULL, "advance", eid, "comparison");
+	assert_printed("candidate_without_source");
+	assert_printed("1.2");
+
+	RUN(0, "secretary", NULL, "history", eid);
+	assert_printed("standard.add");
+	assert_printed("stage.advance");
+	assert_printed("DETAILS");
+	RUN(0, "secretary", NULL, "--json", "history", eid);
+	{
+		json_t *j = last_json();
+
+		assert_true(json_array_size(j) >= 4);
+		json_decref(j);
+	}
+}
+
 int
 main(void)
 {
@@ -858,6 +917,7 @@ main(void)
 	    cmocka_unit_test(test_audit_verify),
 	    cmocka_unit_test(test_logout),
 	    cmocka_unit_test(test_audit_tampered_in_the_database),
+	    cmocka_unit_test(test_procedure_41),
 	};
 
 	return cmocka_run_group_tests(tests, client_setup, client_teardown);
