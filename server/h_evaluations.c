@@ -113,10 +113,14 @@ DB_STMT(stmt_eval_create, 13,
 	"  'template', e.template_id, 'stage', e.stage), $4, $5 FROM e)"
 	" SELECT " EVAL_COLUMNS("$1") " FROM e LEFT JOIN verdicts v ON false");
 
-/* The text values of POST /evaluations, kept until the write. */
+/* The values of POST /evaluations, kept until the write; the strings
+ * point into r->body unless freed here. */
 struct eval_create {
 	char *orgs, *nodes;
-	char threshold[16];
+	const char *title, *code, *stitle, *template_id;
+	bool has_threshold, from_template;
+	int64_t threshold;
+	char threshold_text[16];
 };
 
 static void
@@ -172,6 +176,53 @@ eval_read_orgs(struct req *r, json_t **out)
 	return true;
 }
 
+/* Writes the evaluation once its table and threshold are known. */
+static void
+eval_create_write(struct req *r)
+{
+	struct eval_create *c = r->state;
+	const char *params[TXN_AUDIT_PARAMS + 8];
+
+	snprintf(c->threshold_text, sizeof c->threshold_text, "%lld",
+		 (long long)c->threshold);
+	txn_audit_params(r, params);
+	params[5] = c->title;
+	params[6] = c->code;
+	params[7] = c->stitle;
+	params[8] = c->orgs;
+	params[9] = c->from_template ? c->template_id : NULL;
+	params[10] = stage_name(stage_initial(c->from_template));
+	params[11] = c->threshold_text;
+	params[12] = c->nodes;
+	txn_write(r, &stmt_eval_create, params, eval_created);
+}
+
+DB_STMT(stmt_eval_saved_template, 1,
+	"SELECT threshold, nodes::text FROM templates WHERE id = $1");
+
+/* A template that is not built in: a saved one, or none. */
+static void
+eval_saved_template_got(struct req *r, const PGresult *res)
+{
+	struct eval_create *c = r->state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		body_invalid(r, "template", "there is no template \"%s\"",
+			     c->template_id);
+		return;
+	}
+	c->from_template = true;
+	if (!c->has_threshold)
+		c->threshold = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	free(c->nodes);
+	c->nodes = xstrdup(PQgetvalue(res, 0, 1));
+	eval_create_write(r);
+}
+
 static void
 h_evaluations_create_start(struct req *r)
 {
@@ -182,8 +233,7 @@ h_evaluations_create_start(struct req *r)
 	const struct template *tp = NULL;
 	json_t *standard = json_object_get(r->body, "standard"), *orgs;
 	struct eval_create *c;
-	const char *params[TXN_AUDIT_PARAMS + 8];
-	int64_t th;
+	int64_t th = 8500;
 
 	if (!body_only(r, fields) ||
 	    !body_string(r, "title", true, 1, 300, &title) ||
@@ -208,12 +258,10 @@ h_evaluations_create_start(struct req *r)
 			     "title (1 to 300 bytes)");
 		return;
 	}
-	if (template_id != NULL && (tp = catalog_find(template_id)) == NULL) {
-		body_invalid(r, "template", "there is no template \"%s\"",
-			     template_id);
-		return;
-	}
-	th = tp ? tp->threshold : 8500;
+	if (template_id != NULL)
+		tp = catalog_find(template_id);
+	if (tp != NULL)
+		th = tp->threshold;
 	if (threshold != NULL &&
 	    !dec_parse(threshold, strlen(threshold), 2, 10000, &th)) {
 		body_invalid(r, "threshold",
@@ -228,25 +276,28 @@ h_evaluations_create_start(struct req *r)
 	r->state_free = eval_create_free;
 	c->orgs = json_dumps(orgs, JSON_COMPACT);
 	json_decref(orgs);
+	c->title = title;
+	c->code = code;
+	c->stitle = stitle;
+	c->template_id = template_id;
+	c->has_threshold = threshold != NULL;
+	c->threshold = th;
 	if (tp != NULL) {
 		json_t *nodes = tbl_to_json(tp->table);
 
 		c->nodes = json_dumps(nodes, JSON_COMPACT);
 		json_decref(nodes);
+		c->from_template = true;
 	} else {
 		c->nodes = xstrdup("[]");
 	}
-	snprintf(c->threshold, sizeof c->threshold, "%lld", (long long)th);
-	txn_audit_params(r, params);
-	params[5] = title;
-	params[6] = code;
-	params[7] = stitle;
-	params[8] = c->orgs;
-	params[9] = tp ? tp->id : NULL;
-	params[10] = stage_name(stage_initial(tp != NULL));
-	params[11] = c->threshold;
-	params[12] = c->nodes;
-	txn_write(r, &stmt_eval_create, params, eval_created);
+	if (template_id != NULL && tp == NULL) {
+		req_query(r, &stmt_eval_saved_template,
+			  (const char *const[]){template_id},
+			  eval_saved_template_got);
+		return;
+	}
+	eval_create_write(r);
 }
 
 /* A retry with the same Idempotency-Key replays the first answer before
@@ -311,9 +362,15 @@ DB_STMT(stmt_eval_get, 2,
 void
 eval_load(struct req *r, req_result_cb then)
 {
+	eval_load_id(r, r->match.params[0].id, then);
+}
+
+void
+eval_load_id(struct req *r, int64_t eval_id, req_result_cb then)
+{
 	char id[24];
 
-	snprintf(id, sizeof id, "%lld", (long long)r->match.params[0].id);
+	snprintf(id, sizeof id, "%lld", (long long)eval_id);
 	req_query(r, &stmt_eval_get, (const char *const[]){id, r->user.id_text},
 		  then);
 }

@@ -36,6 +36,7 @@ json_t *h_user_json(const PGresult *res, int row, int col);
 /* h_templates.c */
 void h_templates_list(struct req *r);
 void h_templates_get(struct req *r);
+void h_templates_create(struct req *r);
 
 /* h_evaluations.c */
 void h_evaluations_create(struct req *r);
@@ -74,6 +75,8 @@ struct eval_row {
 /* Loads the evaluation of the route's first {id}; then gets the result
  * for eval_row_read. */
 void eval_load(struct req *r, req_result_cb then);
+/* The same for the evaluation with this id. */
+void eval_load_id(struct req *r, int64_t eval_id, req_result_cb then);
 /* Reads the row and checks the caller may see it; false after answering
  * (404, 403, 503).  Release with eval_row_free. */
 bool eval_row_read(struct req *r, const PGresult *res, struct eval_row *out);

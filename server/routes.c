@@ -26,6 +26,7 @@ const struct route http_routes[] = {
 
     R(GET, "/templates", h_templates_list, ROLE_ANY),
     R(GET, "/templates/{key}", h_templates_get, ROLE_ANY),
+    R(POST, "/templates", h_templates_create, ROLE_SECRETARY),
 
     R(POST, "/evaluations", h_evaluations_create, ROLE_SECRETARY),
     R(GET, "/evaluations", h_evaluations_list,
