@@ -51,6 +51,14 @@ void cmd_server(const struct cmd_ctx *ctx, char **server, char **ca);
  * with_token; PS_EXIT_USAGE and a message when there is none), into *out
  * (caller frees with api_free).
  */
+/*
+ * Connects with the token, sends method path with body (borrowed; may be
+ * NULL) and prints the answer: JSON with --json, else with print.  The
+ * common end of most commands; returns the exit status.
+ */
+int cmd_send(struct cmd_ctx *ctx, const char *method, const char *path,
+	     const json_t *body, void (*print)(const json_t *resp));
+
 int cmd_connect(struct cmd_ctx *ctx, bool with_token, struct api **out)
     __attribute__((warn_unused_result));
 /* An id argument (1..999999999999999999) named what. */

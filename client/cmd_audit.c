@@ -124,42 +124,31 @@ out:
 	return rc;
 }
 
+static void
+cmd_audit_print_head(const json_t *head)
+{
+	static const char *const keys[] = {"size", "hash", "at"};
+
+	for (size_t i = 0; i < 3; i++) {
+		char *v = output_member(head, keys[i]);
+
+		output_field(keys[i], 4, v);
+		free(v);
+	}
+}
+
 int
 cmd_audit_head(struct cmd_ctx *ctx)
 {
 	struct args_opt opts[] = {{.name = NULL}};
 	struct args a;
-	struct api *api;
-	json_t *head = NULL;
-	int rc;
 
 	if (!cmd_args(ctx, &a, opts, 0, 0)) {
 		args_free(&a);
 		return cmd_usage(ctx);
 	}
 	args_free(&a);
-	rc = cmd_connect(ctx, true, &api);
-	if (rc != PS_EXIT_OK)
-		return rc;
-	rc = api_call(api, "GET", "/audit/head", NULL, &head);
-	if (rc == PS_EXIT_OK) {
-		if (ctx->json)
-			output_json(head);
-		else {
-			static const char *const keys[] = {"size", "hash",
-							   "at"};
-
-			for (size_t i = 0; i < 3; i++) {
-				char *v = output_member(head, keys[i]);
-
-				output_field(keys[i], 4, v);
-				free(v);
-			}
-		}
-	}
-	json_decref(head);
-	api_free(api);
-	return rc;
+	return cmd_send(ctx, "GET", "/audit/head", NULL, cmd_audit_print_head);
 }
 
 /*

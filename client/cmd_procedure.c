@@ -33,17 +33,6 @@ proc_print_fields(const json_t *object, const char *const (*fields)[2],
 	}
 }
 
-/* Prints resp as JSON or with print. */
-static void
-proc_print(const struct cmd_ctx *ctx, const json_t *resp,
-	   void (*print)(const json_t *))
-{
-	if (ctx->json)
-		output_json(resp);
-	else
-		print(resp);
-}
-
 /*
  * Parses "COMMAND EVALUATION ..." with opts (n_pos positionals, the first
  * the evaluation id into *id).  On failure returns the exit status (usage
@@ -71,27 +60,6 @@ proc_set(json_t *object, const char *key, const char *value)
 		return false;
 	}
 	return true;
-}
-
-/*
- * Sends method path with body (borrowed) and prints the answer with
- * print; the common end of every command here.
- */
-static int
-proc_send(struct cmd_ctx *ctx, const char *method, const char *path,
-	  const json_t *body, void (*print)(const json_t *))
-{
-	struct api *api = NULL;
-	json_t *resp = NULL;
-	int rc = cmd_connect(ctx, true, &api);
-
-	if (rc == PS_EXIT_OK)
-		rc = api_call(api, method, path, body, &resp);
-	if (rc == PS_EXIT_OK)
-		proc_print(ctx, resp, print);
-	json_decref(resp);
-	api_free(api);
-	return rc;
 }
 
 static void
@@ -166,7 +134,7 @@ cmd_standard_add(struct cmd_ctx *ctx)
 	if (clause->n_values > 0)
 		json_object_set(body, "clauses", clauses);
 	path = xasprintf("/evaluations/%lld/standards", id);
-	rc = proc_send(ctx, "POST", path, body, proc_print_standard);
+	rc = cmd_send(ctx, "POST", path, body, proc_print_standard);
 	free(path);
 out:
 	json_decref(clauses);
@@ -269,7 +237,7 @@ cmd_pool_add(struct cmd_ctx *ctx)
 	if (json_object_size(src) > 0)
 		json_object_set(body, "source", src);
 	path = xasprintf("/evaluations/%lld/pool", id);
-	rc = proc_send(ctx, "POST", path, body, proc_print_pool);
+	rc = cmd_send(ctx, "POST", path, body, proc_print_pool);
 	free(path);
 out:
 	json_decref(src);
@@ -372,7 +340,7 @@ cmd_compare(struct cmd_ctx *ctx)
 		abort();
 	path = xasprintf("/evaluations/%lld/pool/%s/comparison", id, code);
 	curl_free(code);
-	rc = proc_send(ctx, "PUT", path, body, proc_print_compared);
+	rc = cmd_send(ctx, "PUT", path, body, proc_print_compared);
 	free(path);
 out:
 	json_decref(std);
@@ -430,7 +398,7 @@ cmd_consult(struct cmd_ctx *ctx)
 		goto out;
 	}
 	path = xasprintf("/evaluations/%lld/consultations", id);
-	rc = proc_send(ctx, "POST", path, body, proc_print_consultation);
+	rc = cmd_send(ctx, "POST", path, body, proc_print_consultation);
 	free(path);
 out:
 	json_decref(body);
@@ -467,7 +435,7 @@ cmd_advance(struct cmd_ctx *ctx)
 	}
 	/* A refusal lists every unmet condition (api.c prints them). */
 	path = xasprintf("/evaluations/%lld/advance", id);
-	rc = proc_send(ctx, "POST", path, body, proc_print_moved);
+	rc = cmd_send(ctx, "POST", path, body, proc_print_moved);
 	free(path);
 out:
 	json_decref(body);

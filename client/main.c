@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "output.h"
 #include "xalloc.h"
 
 #define PS_DEFAULT_SERVER "https://127.0.0.1:8443"
@@ -253,6 +254,25 @@ cmd_connect(struct cmd_ctx *ctx, bool with_token, struct api **out)
 		return PS_EXIT_USAGE;
 	api_set_json(*out, ctx->json);
 	return PS_EXIT_OK;
+}
+
+int
+cmd_send(struct cmd_ctx *ctx, const char *method, const char *path,
+	 const json_t *body, void (*print)(const json_t *resp))
+{
+	struct api *api = NULL;
+	json_t *resp = NULL;
+	int rc = cmd_connect(ctx, true, &api);
+
+	if (rc == PS_EXIT_OK)
+		rc = api_call(api, method, path, body, &resp);
+	if (rc == PS_EXIT_OK && ctx->json)
+		output_json(resp);
+	else if (rc == PS_EXIT_OK)
+		print(resp);
+	json_decref(resp);
+	api_free(api);
+	return rc;
 }
 
 bool
