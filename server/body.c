@@ -21,6 +21,14 @@ body_invalid(struct req *r, const char *field, const char *fmt, ...)
 				 message);
 }
 
+void
+body_item_error(struct req *r, const char *code, const char *item,
+		const char *message)
+{
+	http_reply_error_details(r, 422, code, json_pack("{s:s}", "item", item),
+				 "%s: %s", item, message);
+}
+
 bool
 body_only(struct req *r, const char *const *fields)
 {

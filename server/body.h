@@ -55,6 +55,11 @@ bool query_only(struct req *r, const char *const *names);
 void page_reply(struct req *r, const PGresult *res, int64_t limit,
 		json_t *(*row)(const PGresult *res, int i));
 
+/* A 422 with code about one item of a list (details.item), e.g. a ballot's
+ * unknown_item. */
+void body_item_error(struct req *r, const char *code, const char *item,
+		     const char *message);
+
 /* A 422 invalid_field about field, with a message. */
 void body_invalid(struct req *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -14,6 +14,7 @@
 #include "decimal.h"
 #include "events.h"
 #include "handlers.h"
+#include "kinds.h"
 #include "meeting.h"
 #include "txn.h"
 #include "xalloc.h"
@@ -25,6 +26,7 @@ struct ballot_ctx {
 	char meeting_text[24];
 	int n;
 	char n_text[16], version[16];
+	char kind[16];
 	char *scores;
 	bool complete;
 	size_t n_items;
@@ -39,8 +41,22 @@ ballot_ctx_free(void *p)
 	free(c);
 }
 
+/* A stored ballot of a meeting of kind as the API shows it: an object
+ * whose members ("scores", "votes" or "weights" and "advanced_levels") go
+ * into the answer; stored may be NULL. */
+static json_t *
+ballot_kind_json(const char *kind, const json_t *stored)
+{
+	if (strcmp(kind, "selection") == 0)
+		return kind_selection_ballot_json(stored);
+	if (strcmp(kind, "weighting") == 0)
+		return kind_weighting_ballot_json(stored);
+	return json_pack("{s:o}", "scores",
+			 stored ? ballot_scores_json(stored) : json_array());
+}
+
 json_t *
-ballots_for_display(const json_t *ballots)
+ballots_for_display(const json_t *ballots, const char *kind)
 {
 	json_t *out = json_array(), *b;
 	size_t i;
@@ -48,10 +64,12 @@ ballots_for_display(const json_t *ballots)
 	json_array_foreach(ballots, i, b)
 	{
 		json_t *copy = json_deep_copy(b);
+		json_t *shown =
+		    ballot_kind_json(kind, json_object_get(b, "scores"));
 
-		json_object_set_new(
-		    copy, "scores",
-		    ballot_scores_json(json_object_get(b, "scores")));
+		json_object_del(copy, "scores");
+		json_object_update(copy, shown);
+		json_decref(shown);
 		json_array_append_new(out, copy);
 	}
 	return out;
@@ -110,14 +128,6 @@ ballot_score(const json_t *v, int64_t *out)
 	return false;
 }
 
-static void
-ballot_bad_item(struct req *r, const char *code, const char *item,
-		const char *message)
-{
-	http_reply_error_details(r, 422, code, json_pack("{s:s}", "item", item),
-				 "%s: %s", item, message);
-}
-
 /*
  * The scores against the round's items: each known, none twice, each a
  * valid score.  Builds the stored form (hundredths); false after
@@ -126,9 +136,12 @@ ballot_bad_item(struct req *r, const char *code, const char *item,
 static bool
 ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 {
+	static const char *const fields[] = {"scores", NULL};
 	json_t *scores = json_object_get(r->body, "scores"), *s, *stored;
 	size_t i, k, matched = 0;
 
+	if (!body_only(r, fields))
+		return false;
 	if (!json_is_array(scores)) {
 		http_reply_error_details(
 		    r, 400, "bad_request",
@@ -160,7 +173,7 @@ ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 		}
 		if (k == json_array_size(items)) {
 			json_decref(stored);
-			ballot_bad_item(r, "unknown_item", item,
+			body_item_error(r, "unknown_item", item,
 					"not an item of this round");
 			return false;
 		}
@@ -169,14 +182,14 @@ ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 				       json_array_get(scores, k), "item")),
 				   item) == 0) {
 				json_decref(stored);
-				ballot_bad_item(r, "duplicate_item", item,
+				body_item_error(r, "duplicate_item", item,
 						"scored twice in one ballot");
 				return false;
 			}
 		}
 		if (!ballot_score(json_object_get(s, "score"), &score)) {
 			json_decref(stored);
-			ballot_bad_item(r, "invalid_score", item,
+			body_item_error(r, "invalid_score", item,
 					"a score is 0 to 100 with at most two "
 					"decimals");
 			return false;
@@ -185,7 +198,7 @@ ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 		    (!json_is_string(comment) ||
 		     json_string_length(comment) > BALLOT_COMMENT_MAX)) {
 			json_decref(stored);
-			ballot_bad_item(r, "invalid_comment", item,
+			body_item_error(r, "invalid_comment", item,
 					"a comment is text of at most 2000 "
 					"bytes");
 			return false;
@@ -213,7 +226,7 @@ ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 DB_STMT(stmt_ballot_context, 3,
 	"SELECT e.stage, m.finalized_at IS NOT NULL, s.state, r.items::text,"
 	" r.closed_at IS NOT NULL,"
-	" r.deadline IS NOT NULL AND r.deadline <= now()"
+	" r.deadline IS NOT NULL AND r.deadline <= now(), m.kind"
 	" FROM meetings m JOIN evaluations e ON e.id = m.evaluation_id"
 	" LEFT JOIN seats s ON s.meeting_id = m.id AND s.expert_id = $3"
 	" LEFT JOIN rounds r ON r.meeting_id = m.id AND r.n = $2::int"
@@ -322,6 +335,28 @@ ballot_context_ok(struct req *r, const PGresult *res, struct ballot_ctx *c)
 				 c->n);
 		return false;
 	}
+	snprintf(c->kind, sizeof c->kind, "%s", PQgetvalue(res, 0, 6));
+	return true;
+}
+
+/* Reads the body as a ballot of the meeting's kind into c; false after
+ * answering. */
+static bool
+ballot_read(struct req *r, const json_t *items, struct ballot_ctx *c)
+{
+	json_t *stored;
+
+	if (strcmp(c->kind, "scoring") == 0)
+		return ballot_read_scores(r, items, c);
+	stored = strcmp(c->kind, "selection") == 0
+		     ? kind_selection_ballot_read(r, items, &c->complete,
+						  &c->n_items)
+		     : kind_weighting_ballot_read(r, items, &c->complete,
+						  &c->n_items);
+	if (stored == NULL)
+		return false;
+	c->scores = json_dumps(stored, JSON_COMPACT);
+	json_decref(stored);
 	return true;
 }
 
@@ -350,7 +385,7 @@ ballot_put_context(struct req *r, const PGresult *res)
 		return;
 	}
 	items = json_loads(PQgetvalue(res, 0, 3), 0, NULL);
-	if (!ballot_read_scores(r, items, c)) {
+	if (!ballot_read(r, items, c)) {
 		json_decref(items);
 		return;
 	}
@@ -394,12 +429,11 @@ ballot_read_path(struct req *r, struct ballot_ctx *c)
 static void
 h_ballots_put_start(struct req *r)
 {
-	static const char *const fields[] = {"scores", NULL};
 	struct ballot_ctx *c = xcalloc(1, sizeof *c);
 
 	r->state = c;
 	r->state_free = ballot_ctx_free;
-	if (!body_only(r, fields) || !ballot_read_path(r, c))
+	if (!ballot_read_path(r, c))
 		return;
 	req_query(
 	    r, &stmt_ballot_context,
@@ -432,20 +466,15 @@ DB_STMT(stmt_ballot_get, 3,
 	"  ORDER BY b.revision DESC LIMIT 1)"
 	" FROM rounds r WHERE r.meeting_id = $1 AND r.n = $2::int");
 
+/* What a scoring ballot shows of the previous round: its median, IQR and
+ * consensus, and the expert's own score (own is a stored ballot or NULL). */
 static json_t *
-ballot_previous(const PGresult *res, const json_t *items)
+ballot_scoring_previous(const json_t *results, const json_t *own,
+			const json_t *items)
 {
-	json_t *results, *own, *out, *x;
-	json_int_t round;
+	json_t *out = json_array(), *x;
 	size_t i, k;
 
-	if (PQgetisnull(res, 0, 2))
-		return json_null();
-	results = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
-	own = PQgetisnull(res, 0, 3)
-		  ? json_array()
-		  : json_loads(PQgetvalue(res, 0, 3), 0, NULL);
-	out = json_array();
 	json_array_foreach(json_object_get(results, "items"), i, x)
 	{
 		const char *code =
@@ -477,17 +506,38 @@ ballot_previous(const PGresult *res, const json_t *items)
 				   "consensus", json_object_get(x, "consensus"),
 				   "own_score", mine));
 	}
-	round = json_integer_value(json_object_get(results, "round"));
+	return json_pack("{s:O, s:o}", "round",
+			 json_object_get(results, "round"), "items", out);
+}
+
+/* The previous round as the meeting's kind shows it, or null in round 1. */
+static json_t *
+ballot_previous(const char *kind, const PGresult *res, const json_t *items)
+{
+	json_t *results, *own, *out;
+
+	if (PQgetisnull(res, 0, 2))
+		return json_null();
+	results = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+	own = PQgetisnull(res, 0, 3)
+		  ? NULL
+		  : json_loads(PQgetvalue(res, 0, 3), 0, NULL);
+	if (strcmp(kind, "selection") == 0)
+		out = kind_selection_previous(results, own, items);
+	else if (strcmp(kind, "weighting") == 0)
+		out = kind_weighting_previous(results, own, items);
+	else
+		out = ballot_scoring_previous(results, own, items);
 	json_decref(own);
 	json_decref(results);
-	return json_pack("{s:I, s:o}", "round", round, "items", out);
+	return out;
 }
 
 static void
 ballot_got(struct req *r, const PGresult *res)
 {
 	struct ballot_ctx *c = r->state;
-	json_t *items, *mine, *out;
+	json_t *items, *mine, *out, *shown;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
 	    PQntuples(res) != 1) {
@@ -499,14 +549,15 @@ ballot_got(struct req *r, const PGresult *res)
 		   ? NULL
 		   : json_loads(PQgetvalue(res, 0, 1), 0, NULL);
 	out = json_pack(
-	    "{s:i, s:O, s:o, s:b, s:o, s:o}", "round", c->n, "items", items,
+	    "{s:i, s:O, s:o, s:b, s:o}", "round", c->n, "items", items,
 	    "version",
 	    mine ? json_incref(json_object_get(mine, "version")) : json_null(),
 	    "complete", mine && json_is_true(json_object_get(mine, "complete")),
-	    "scores",
-	    mine ? ballot_scores_json(json_object_get(mine, "scores"))
-		 : json_array(),
-	    "previous", ballot_previous(res, items));
+	    "previous", ballot_previous(c->kind, res, items));
+	shown = ballot_kind_json(c->kind,
+				 mine ? json_object_get(mine, "scores") : NULL);
+	json_object_update(out, shown);
+	json_decref(shown);
 	json_decref(mine);
 	json_decref(items);
 	http_reply_json(r, 200, out);

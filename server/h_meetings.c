@@ -1,6 +1,6 @@
 /*
  * Meetings: POST /evaluations/{id}/meetings, GET /meetings/{id},
- * POST /meetings/{id}/seat, POST /meetings/{id}/finalize.
+ * POST /meetings/{id}/seat.  Finalizing is h_finalize.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "decimal.h"
 #include "events.h"
 #include "handlers.h"
+#include "kinds.h"
 #include "meeting.h"
 #include "rat.h"
 #include "table_json.h"
@@ -95,15 +96,13 @@ meeting_created(struct req *r, const PGresult *res, int *status)
 	}
 	*status = 201;
 	return json_pack(
-	    "{s:I, s:I, s:s, s:s, s:{s:O, s:O}, s:{s:O, s:O, s:O}, s:O, s:s,"
-	    " s:O, s:[], s:i}",
+	    "{s:I, s:I, s:s, s:s, s:{s:O, s:O}, s:o, s:O, s:s, s:O, s:[],"
+	    " s:i}",
 	    "id", (json_int_t)strtoll(PQgetvalue(res, 0, 0), NULL, 10),
 	    "evaluation_id", (json_int_t)n->eval.id, "kind", n->kind, "title",
 	    n->title, "aggregation", "method", json_object_get(rules, "method"),
-	    "trim", json_object_get(rules, "trim"), "consensus", "max_iqr",
-	    json_object_get(rules, "max_iqr"), "max_cv",
-	    json_object_get(rules, "max_cv"), "quantile",
-	    json_object_get(rules, "quantile"), "quorum",
+	    "trim", json_object_get(rules, "trim"), "consensus",
+	    meeting_consensus_json(rules), "quorum",
 	    json_object_get(rules, "quorum"), "state", "open", "panel",
 	    n->panel, "rounds", "version", 1);
 }
@@ -225,6 +224,34 @@ meeting_read_experts(struct req *r, struct meeting_new *n)
 	return true;
 }
 
+/* A selection meeting's threshold (exact 2/3 unless given); other kinds
+ * have none.  False after answering. */
+static bool
+meeting_read_threshold(struct req *r, const struct meeting_new *n,
+		       const char **threshold)
+{
+	struct rat parsed;
+
+	if (strcmp(n->kind, "selection") != 0) {
+		if (*threshold == NULL)
+			return true;
+		body_invalid(r, "consensus",
+			     "only selection meetings have a "
+			     "selection_threshold");
+		return false;
+	}
+	if (*threshold == NULL)
+		*threshold = KIND_SELECTION_THRESHOLD;
+	if (!kind_selection_threshold(*threshold, &parsed)) {
+		body_invalid(r, "consensus",
+			     "selection_threshold is a fraction like \"2/3\" "
+			     "or a decimal like \"0.6667\", above 0 and at "
+			     "most 1");
+		return false;
+	}
+	return true;
+}
+
 /* aggregation, consensus and quorum into the stored rule set. */
 static bool
 meeting_read_rules(struct req *r, struct meeting_new *n)
@@ -233,7 +260,7 @@ meeting_read_rules(struct req *r, struct meeting_new *n)
 	json_t *cons = json_object_get(r->body, "consensus");
 	json_t *quorum = json_object_get(r->body, "quorum");
 	const char *method = "trimmed_mean", *iqr = "10", *cv = "0.25",
-		   *quantile = "linear";
+		   *quantile = "linear", *threshold = NULL;
 	json_int_t trim = 1, q = 5;
 	struct meeting_rules parsed;
 	enum agg_method m;
@@ -267,10 +294,12 @@ meeting_read_rules(struct req *r, struct meeting_new *n)
 		json_t *ji = json_object_get(cons, "max_iqr");
 		json_t *jc = json_object_get(cons, "max_cv");
 		json_t *jq = json_object_get(cons, "quantile");
+		json_t *js = json_object_get(cons, "selection_threshold");
 
 		if (!json_is_object(cons) || (ji && !json_is_string(ji)) ||
 		    (jc && !json_is_string(jc)) ||
-		    (jq && !json_is_string(jq))) {
+		    (jq && !json_is_string(jq)) ||
+		    (js && !json_is_string(js))) {
 			body_invalid(r, "consensus",
 				     "consensus is {\"max_iqr\": \"10\", "
 				     "\"max_cv\": \"0.25\", \"quantile\": "
@@ -283,7 +312,10 @@ meeting_read_rules(struct req *r, struct meeting_new *n)
 			cv = json_string_value(jc);
 		if (jq)
 			quantile = json_string_value(jq);
+		threshold = json_string_value(js);
 	}
+	if (!meeting_read_threshold(r, n, &threshold))
+		return false;
 	if (quorum != NULL) {
 		if (!json_is_integer(quorum)) {
 			body_invalid(r, "quorum", "quorum is a whole number");
@@ -310,6 +342,9 @@ meeting_read_rules(struct req *r, struct meeting_new *n)
 			     (long long)(2 * trim + 1));
 		return false;
 	}
+	if (threshold != NULL)
+		json_object_set_new(n->rules, "selection_threshold",
+				    json_string(threshold));
 	n->rules_text = json_dumps(n->rules, JSON_COMPACT | JSON_SORT_KEYS);
 	return true;
 }
@@ -529,179 +564,4 @@ void
 h_meetings_seat(struct req *r)
 {
 	txn_idempotent(r, h_meetings_seat_start);
-}
-
-/* ---- POST /meetings/{id}/finalize ---- */
-
-DB_STMT(stmt_finalize_read, 2,
-	"SELECT (SELECT nodes::text FROM evaluations WHERE id = $2),"
-	" COALESCE((SELECT json_agg(json_build_object('n', n, 'results',"
-	"  results) ORDER BY n) FROM rounds WHERE meeting_id = $1"
-	"  AND closed_at IS NOT NULL), '[]')::text");
-
-DB_STMT(stmt_finalize_write, 8,
-	"WITH m AS (UPDATE meetings SET finalized_at = now(),"
-	"  version = version + 1"
-	"  WHERE id = $6 AND finalized_at IS NULL RETURNING id),"
-	" e AS (UPDATE evaluations SET item_values = $8::jsonb,"
-	"  version = version + 1 WHERE id = $7 AND EXISTS (SELECT 1 FROM m)"
-	"  RETURNING id),"
-	" a AS (INSERT INTO audit_log (actor_id, actor_username, actor_role,"
-	"  action, evaluation_id, meeting_id, object_type, object_id,"
-	"  details, request_id, client_addr)"
-	"  SELECT $1, $2, $3, 'meeting.finalize', $7::bigint, $6, 'meeting',"
-	"  $6, jsonb_build_object('item_values', $8::jsonb), $4, $5 FROM m)"
-	" SELECT count(*) FROM m");
-
-struct finalize {
-	struct meeting_row m;
-	char *values;
-	json_t *items; /* code -> exact value */
-};
-
-static void
-finalize_free(void *p)
-{
-	struct finalize *f = p;
-
-	meeting_row_free(&f->m);
-	free(f->values);
-	json_decref(f->items);
-	free(f);
-}
-
-static json_t *
-finalize_done(struct req *r, const PGresult *res, int *status)
-{
-	struct finalize *f = r->state;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		txn_reply_db_error(r, res);
-		return NULL;
-	}
-	if (strcmp(PQgetvalue(res, 0, 0), "1") != 0) {
-		http_reply_error(r, 409, "meeting_finalized",
-				 "the meeting is finalized");
-		return NULL;
-	}
-	events_publish(r->srv->events, f->m.id, "meeting_finalized",
-		       json_pack("{s:I}", "meeting", (json_int_t)f->m.id));
-	*status = 200;
-	return json_pack("{s:I, s:s, s:O}", "id", (json_int_t)f->m.id, "state",
-			 "finalized", "item_values", f->items);
-}
-
-/* The value of each item is the one of the latest closed round that
- * covered it (DESIGN.md, Round). */
-static void
-finalize_read(struct req *r, const PGresult *res)
-{
-	struct finalize *f = r->state;
-	struct problems p = {0};
-	json_t *nodes, *rounds, *round;
-	struct tbl *t = NULL;
-	const char *params[TXN_AUDIT_PARAMS + 3];
-	size_t i;
-
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		txn_reply_db_error(r, res);
-		return;
-	}
-	nodes = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	rounds = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-	f->items = json_object();
-	json_array_foreach(rounds, i, round)
-	{
-		const char *code;
-		json_t *item;
-		size_t k;
-
-		json_array_foreach(
-		    json_object_get(json_object_get(round, "results"), "items"),
-		    k, item)
-		{
-			code = json_string_value(json_object_get(item, "item"));
-			if (code != NULL)
-				json_object_set(f->items, code,
-						json_object_get(item, "exact"));
-		}
-	}
-	json_decref(rounds);
-	if (nodes != NULL)
-		t = tbl_from_json(nodes, &p);
-	json_decref(nodes);
-	if (t == NULL || tbl_validate(t, &p) != 0) {
-		problems_free(&p);
-		tbl_free(t);
-		http_reply_error(r, 409, "table_invalid",
-				 "the evaluation's indicator table is not "
-				 "complete");
-		return;
-	}
-	for (i = 0; i < t->n_leaves; i++) {
-		if (json_object_get(f->items, t->leaves[i]->code) == NULL)
-			problems_add(&p, "item_not_rated", t->leaves[i]->code,
-				     "no closed round rated %s",
-				     t->leaves[i]->code);
-	}
-	tbl_free(t);
-	if (p.n > 0) {
-		http_reply_problems(r, 409, "items_not_rated", &p,
-				    "some indicators were not rated in any "
-				    "closed round");
-		problems_free(&p);
-		return;
-	}
-	f->values = json_dumps(f->items, JSON_COMPACT | JSON_SORT_KEYS);
-	txn_audit_params(r, params);
-	params[5] = f->m.id_text;
-	params[6] = f->m.evaluation_text;
-	params[7] = f->values;
-	txn_write(r, &stmt_finalize_write, params, finalize_done);
-}
-
-static void
-finalize_checked(struct req *r, const PGresult *res)
-{
-	struct finalize *f = r->state;
-
-	if (!meeting_row_read(r, res, &f->m))
-		return;
-	if (!meeting_require_secretary(r, &f->m) ||
-	    !meeting_require_open(r, &f->m))
-		return;
-	if (f->m.open_round != 0) {
-		http_reply_error(r, 409, "round_open", "close round %d first",
-				 f->m.open_round);
-		return;
-	}
-	if (f->m.last_round == 0) {
-		http_reply_error(r, 409, "no_closed_round",
-				 "the meeting has no closed round yet");
-		return;
-	}
-	if (strcmp(f->m.kind, "scoring") != 0) {
-		http_reply_error(r, 409, "wrong_stage",
-				 "only scoring meetings are finalized here");
-		return;
-	}
-	req_query(r, &stmt_finalize_read,
-		  (const char *const[]){f->m.id_text, f->m.evaluation_text},
-		  finalize_read);
-}
-
-static void
-h_meetings_finalize_start(struct req *r)
-{
-	r->state = xcalloc(1, sizeof(struct finalize));
-	r->state_free = finalize_free;
-	meeting_load(r, finalize_checked);
-}
-
-/* A retry with the same Idempotency-Key replays the first answer before
- * any state is checked again. */
-void
-h_meetings_finalize(struct req *r)
-{
-	txn_idempotent(r, h_meetings_finalize_start);
 }

@@ -506,7 +506,9 @@ DB_STMT(stmt_stage_snapshot, 1,
 	" EXISTS (SELECT 1 FROM meetings WHERE evaluation_id = $1"
 	"  AND kind = 'selection' AND finalized_at IS NOT NULL),"
 	" EXISTS (SELECT 1 FROM meetings WHERE evaluation_id = $1"
-	"  AND kind = 'weighting' AND finalized_at IS NOT NULL)");
+	"  AND kind = 'weighting' AND finalized_at IS NOT NULL),"
+	" (SELECT count(*) FROM pool WHERE evaluation_id = $1"
+	"  AND kind = 'candidate' AND key)");
 
 DB_STMT(stmt_stage_move, 10,
 	"WITH e AS (UPDATE evaluations SET stage = $7, version = version + 1"
@@ -572,6 +574,8 @@ proc_snapshot_read(struct req *r, const PGresult *res)
 	    (size_t)strtoull(PQgetvalue(res, 0, 2), NULL, 10);
 	snap.selection_finalized = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	snap.weighting_finalized = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	snap.n_key_indicators =
+	    (size_t)strtoull(PQgetvalue(res, 0, 5), NULL, 10);
 	if (c->e.nodes != NULL && json_array_size(c->e.nodes) > 0)
 		table = tbl_from_json(c->e.nodes, &p);
 	problems_free(&p);
@@ -583,19 +587,8 @@ proc_snapshot_read(struct req *r, const PGresult *res)
 	tbl_free(table);
 	free(cands);
 	if (p.n > 0) {
-		json_t *unmet = json_array();
+		json_t *unmet = http_problems_json(&p);
 
-		for (i = 0; i < p.n; i++) {
-			json_t *o =
-			    json_pack("{s:s, s:s}", "code", p.items[i].code,
-				      "message", p.items[i].message);
-
-			if (p.items[i].subject != NULL)
-				json_object_set_new(
-				    o, "subject",
-				    json_string(p.items[i].subject));
-			json_array_append_new(unmet, o);
-		}
 		http_reply_error_details(
 		    r, 409, "stage_guard", json_pack("{s:o}", "unmet", unmet),
 		    "the evaluation cannot move from %s to %s yet",

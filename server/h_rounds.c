@@ -16,6 +16,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "kendall.h"
+#include "kinds.h"
 #include "meeting.h"
 #include "stats.h"
 #include "table_json.h"
@@ -65,10 +66,13 @@ round_ctx_new(struct req *r)
 
 /* ---- POST /meetings/{id}/rounds ---- */
 
-DB_STMT(stmt_round_context, 2,
-	"SELECT (SELECT nodes::text FROM evaluations WHERE id = $2),"
-	" (SELECT results::text FROM rounds WHERE meeting_id = $1"
-	"  AND closed_at IS NOT NULL ORDER BY n DESC LIMIT 1)");
+DB_STMT(
+    stmt_round_context, 2,
+    "SELECT (SELECT nodes::text FROM evaluations WHERE id = $2),"
+    " (SELECT results::text FROM rounds WHERE meeting_id = $1"
+    "  AND closed_at IS NOT NULL ORDER BY n DESC LIMIT 1),"
+    " COALESCE((SELECT json_agg(json_build_object('code', code, 'kind',"
+    "  kind, 'key', key)) FROM pool WHERE evaluation_id = $2), '[]')::text");
 
 DB_STMT(stmt_round_open, 11,
 	"WITH r AS (INSERT INTO rounds (meeting_id, n, items, rules, deadline)"
@@ -122,18 +126,17 @@ round_opened(struct req *r, const PGresult *res, int *status)
 			 "complete_ballots", 0);
 }
 
-/* The items of a new round: named ones (checked), else all leaves for
- * round 1, else those without consensus in the last closed round. */
+/* The items of a new round out of the meeting's universe: named ones
+ * (checked), else all for round 1, else those without consensus in the
+ * last closed round. */
 static json_t *
-round_pick_items(struct req *r, const struct tbl *t, const json_t *last)
+round_pick_items(struct req *r, const json_t *universe, const json_t *last)
 {
 	json_t *named = json_object_get(r->body, "items"), *x, *items;
 	size_t i, k;
 
-	items = json_array();
 	if (named != NULL) {
 		if (!json_is_array(named) || json_array_size(named) == 0) {
-			json_decref(items);
 			body_invalid(r, "items",
 				     "items is a non-empty list of indicator "
 				     "codes");
@@ -141,36 +144,33 @@ round_pick_items(struct req *r, const struct tbl *t, const json_t *last)
 		}
 		json_array_foreach(named, i, x)
 		{
-			const char *code = json_string_value(x);
-			struct tbl_node *node = code ? tbl_find(t, code) : NULL;
-
-			if (node == NULL || node->n_children != 0) {
-				json_decref(items);
-				body_invalid(
-				    r, "items",
-				    "%s is not a leaf indicator of this "
-				    "evaluation",
-				    code ? code : "an item");
+			for (k = 0; k < json_array_size(universe); k++) {
+				if (json_equal(json_array_get(universe, k), x))
+					break;
+			}
+			if (k == json_array_size(universe)) {
+				body_invalid(r, "items",
+					     "%s is not an item of this "
+					     "meeting",
+					     json_is_string(x)
+						 ? json_string_value(x)
+						 : "an item");
 				return NULL;
 			}
 			for (k = 0; k < i; k++) {
 				if (json_equal(json_array_get(named, k), x)) {
-					json_decref(items);
 					body_invalid(r, "items",
-						     "%s is named twice", code);
+						     "%s is named twice",
+						     json_string_value(x));
 					return NULL;
 				}
 			}
-			json_array_append(items, x);
 		}
-		return items;
+		return json_incref(named);
 	}
-	if (last == NULL) {
-		for (i = 0; i < t->n_leaves; i++)
-			json_array_append_new(items,
-					      json_string(t->leaves[i]->code));
-		return items;
-	}
+	if (last == NULL)
+		return json_incref((json_t *)universe);
+	items = json_array();
 	json_array_foreach(json_object_get(last, "items"), i, x)
 	{
 		if (!json_is_true(json_object_get(x, "consensus")))
@@ -186,18 +186,33 @@ round_pick_items(struct req *r, const struct tbl *t, const json_t *last)
 	return items;
 }
 
-static void
-round_context_read(struct req *r, const PGresult *res)
+/* Every item a meeting of this kind can cover, in table order: the
+ * leaves of the table for scoring, the pool's candidates for selection,
+ * the nodes of the table the key indicators form for weighting.  NULL
+ * after answering. */
+static json_t *
+round_universe(struct req *r, const char *kind, const PGresult *res)
 {
-	struct round_ctx *c = r->state;
 	struct problems p = {0};
-	json_t *nodes, *last = NULL, *items;
+	json_t *nodes, *pool, *out;
 	struct tbl *t = NULL;
-	const char *params[TXN_AUDIT_PARAMS + 6];
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		txn_reply_db_error(r, res);
-		return;
+	if (strcmp(kind, "scoring") != 0) {
+		pool = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+		out = strcmp(kind, "selection") == 0
+			  ? kind_selection_items(pool)
+			  : kind_weighting_items(pool);
+		json_decref(pool);
+		if (json_array_size(out) > 0)
+			return out;
+		json_decref(out);
+		http_reply_error(
+		    r, 409, "no_items", "there is nothing to %s yet: %s",
+		    strcmp(kind, "selection") == 0 ? "select" : "weigh",
+		    strcmp(kind, "selection") == 0
+			? "the pool has no candidates"
+			: "no key indicator was selected");
+		return NULL;
 	}
 	nodes = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 	if (nodes != NULL)
@@ -209,13 +224,40 @@ round_context_read(struct req *r, const PGresult *res)
 		http_reply_error(r, 409, "table_invalid",
 				 "the evaluation's indicator table is not "
 				 "complete");
+		return NULL;
+	}
+	out = json_array();
+	for (size_t i = 0; i < t->n_leaves; i++)
+		json_array_append_new(out, json_string(t->leaves[i]->code));
+	tbl_free(t);
+	return out;
+}
+
+static void
+round_context_read(struct req *r, const PGresult *res)
+{
+	struct round_ctx *c = r->state;
+	json_t *universe, *last = NULL, *items;
+	const char *params[TXN_AUDIT_PARAMS + 6];
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
 		return;
 	}
+	universe = round_universe(r, c->m.kind, res);
+	if (universe == NULL)
+		return;
 	if (!PQgetisnull(res, 0, 1))
 		last = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
-	items = round_pick_items(r, t, last);
+	items = round_pick_items(r, universe, last);
 	json_decref(last);
-	tbl_free(t);
+	if (items != NULL && strcmp(c->m.kind, "weighting") == 0) {
+		json_t *whole = kind_weighting_whole_groups(universe, items);
+
+		json_decref(items);
+		items = whole;
+	}
+	json_decref(universe);
 	if (items == NULL)
 		return;
 	c->items = json_dumps(items, JSON_COMPACT);
@@ -300,18 +342,6 @@ DB_STMT(stmt_round_close, 10,
 	"  'counted', $10::jsonb), $4, $5 FROM r)"
 	" SELECT n FROM r");
 
-/* A statistic for display: fixed decimals, or null when undefined. */
-static json_t *
-round_stat(bool defined, double v, int decimals)
-{
-	char buf[64];
-
-	if (!defined)
-		return json_null();
-	snprintf(buf, sizeof buf, "%.*f", decimals, v);
-	return json_string(buf);
-}
-
 /* One item's result from its ratings (hundredths). */
 static json_t *
 round_item_result(const char *code, const int64_t *v, size_t n,
@@ -333,14 +363,17 @@ round_item_result(const char *code, const int64_t *v, size_t n,
 	    " s:o, s:o, s:o, s:b}",
 	    "item", code, "n", (json_int_t)n, "value",
 	    rat_format(points, 2, buf), "exact", "num", (json_int_t)value.num,
-	    "den", (json_int_t)value.den, "mean", round_stat(true, st.mean, 2),
-	    "trimmed_mean", round_stat(st.has_trimmed_mean, st.trimmed_mean, 2),
-	    "median", round_stat(true, st.median, 2), "sd",
-	    round_stat(st.has_sd, st.sd, 2), "cv",
-	    round_stat(st.has_cv, st.cv, 4), "q1", round_stat(true, st.q1, 2),
-	    "q3", round_stat(true, st.q3, 2), "iqr",
-	    round_stat(true, st.iqr, 2), "min", round_stat(true, st.min, 2),
-	    "max", round_stat(true, st.max, 2), "consensus", cons.reached);
+	    "den", (json_int_t)value.den, "mean",
+	    meeting_stat_json(true, st.mean, 2), "trimmed_mean",
+	    meeting_stat_json(st.has_trimmed_mean, st.trimmed_mean, 2),
+	    "median", meeting_stat_json(true, st.median, 2), "sd",
+	    meeting_stat_json(st.has_sd, st.sd, 2), "cv",
+	    meeting_stat_json(st.has_cv, st.cv, 4), "q1",
+	    meeting_stat_json(true, st.q1, 2), "q3",
+	    meeting_stat_json(true, st.q3, 2), "iqr",
+	    meeting_stat_json(true, st.iqr, 2), "min",
+	    meeting_stat_json(true, st.min, 2), "max",
+	    meeting_stat_json(true, st.max, 2), "consensus", cons.reached);
 }
 
 /* The score (hundredths) a ballot gives item, or -1. */
@@ -361,20 +394,69 @@ round_score_of(const json_t *scores, const char *item)
 	return -1;
 }
 
+/* A scoring round's per item results and Kendall's W over the panel
+ * (*panel, null when undefined) from m counted ballots. */
+static json_t *
+round_scoring_items(json_t *const *ballots, size_t m, const json_t *round_items,
+		    const struct meeting_rules *rules, json_t **panel)
+{
+	size_t n_items = json_array_size(round_items);
+	int64_t *matrix = xcalloc(m * n_items + 1, sizeof *matrix);
+	int64_t *column = xcalloc(m + 1, sizeof *column);
+	json_t *items = json_array();
+	struct kendall kw;
+
+	for (size_t k = 0; k < n_items; k++) {
+		const char *code =
+		    json_string_value(json_array_get(round_items, k));
+
+		for (size_t e = 0; e < m; e++) {
+			column[e] = round_score_of(ballots[e], code);
+			matrix[e * n_items + k] = column[e];
+		}
+		json_array_append_new(
+		    items, round_item_result(code, column, m, rules));
+	}
+	*panel = json_null();
+	if (kendall_w(matrix, m, n_items, &kw) == 0)
+		*panel =
+		    json_pack("{s:o, s:o, s:i, s:o}", "kendall_w",
+			      meeting_stat_json(true, kw.w, 4), "chi2",
+			      meeting_stat_json(true, kw.chi2, 3), "df", kw.df,
+			      "p", meeting_stat_json(true, kw.p, 4));
+	free(matrix);
+	free(column);
+	return items;
+}
+
+/* The per item results of a round of any kind; NULL when the stored rules
+ * cannot be applied (a server bug). */
+static json_t *
+round_kind_items(const struct round_ctx *c, json_t *const *ballots, size_t m,
+		 const struct meeting_rules *rules, json_t **panel)
+{
+	*panel = json_null();
+	if (strcmp(c->m.kind, "selection") == 0)
+		return kind_selection_results(ballots, m, c->round_items,
+					      c->round_rules);
+	if (strcmp(c->m.kind, "weighting") == 0)
+		return kind_weighting_results(ballots, m, c->round_items,
+					      rules);
+	return round_scoring_items(ballots, m, c->round_items, rules, panel);
+}
+
 /*
  * Results and the counted ballots from the latest revisions: per item
- * statistics and consensus, and Kendall's W over the panel.  NULL after
- * answering (quorum not met).
+ * results as the meeting's kind defines them.  NULL after answering
+ * (quorum not met).
  */
 static json_t *
 round_compute(struct req *r, const PGresult *res, json_t **counted)
 {
 	struct round_ctx *c = r->state;
 	struct meeting_rules rules;
-	size_t n_items = json_array_size(c->round_items), m = 0;
-	json_t **ballots, *items, *panel = json_null();
-	int64_t *matrix, *column;
-	struct kendall kw;
+	size_t m = 0;
+	json_t **ballots, *items, *panel = NULL, *out;
 	int rows = PQntuples(res);
 
 	if (!meeting_rules_parse(c->round_rules, &rules)) {
@@ -396,10 +478,13 @@ round_compute(struct req *r, const PGresult *res, json_t **counted)
 			"revision",
 			(json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10)));
 	}
+	items = (int)m < rules.quorum
+		    ? NULL
+		    : round_kind_items(c, ballots, m, &rules, &panel);
+	for (size_t e = 0; e < m; e++)
+		json_decref(ballots[e]);
+	free(ballots);
 	if ((int)m < rules.quorum) {
-		for (size_t e = 0; e < m; e++)
-			json_decref(ballots[e]);
-		free(ballots);
 		json_decref(*counted);
 		http_reply_error_details(
 		    r, 409, "quorum_not_met",
@@ -408,33 +493,21 @@ round_compute(struct req *r, const PGresult *res, json_t **counted)
 		    "%zu complete ballots; the quorum is %d", m, rules.quorum);
 		return NULL;
 	}
-	matrix = xcalloc(m * n_items + 1, sizeof *matrix);
-	column = xcalloc(m + 1, sizeof *column);
-	items = json_array();
-	for (size_t k = 0; k < n_items; k++) {
-		const char *code =
-		    json_string_value(json_array_get(c->round_items, k));
-
-		for (size_t e = 0; e < m; e++) {
-			column[e] = round_score_of(ballots[e], code);
-			matrix[e * n_items + k] = column[e];
-		}
-		json_array_append_new(
-		    items, round_item_result(code, column, m, &rules));
+	if (items == NULL) {
+		json_decref(*counted);
+		json_decref(panel);
+		http_reply_error(r, 500, "internal_error",
+				 "the round's results cannot be computed");
+		return NULL;
 	}
-	if (kendall_w(matrix, m, n_items, &kw) == 0)
-		panel = json_pack("{s:o, s:o, s:i, s:o}", "kendall_w",
-				  round_stat(true, kw.w, 4), "chi2",
-				  round_stat(true, kw.chi2, 3), "df", kw.df,
-				  "p", round_stat(true, kw.p, 4));
-	for (size_t e = 0; e < m; e++)
-		json_decref(ballots[e]);
-	free(ballots);
-	free(matrix);
-	free(column);
-	return json_pack("{s:i, s:I, s:o, s:o, s:O}", "round", c->n, "n",
-			 (json_int_t)m, "items", items, "panel", panel, "rules",
-			 c->round_rules);
+	out = json_pack("{s:i, s:s, s:I, s:o, s:o, s:O}", "round", c->n, "kind",
+			c->m.kind, "n", (json_int_t)m, "items", items, "panel",
+			panel, "rules", c->round_rules);
+	if (json_object_get(c->round_rules, "selection_threshold") != NULL)
+		json_object_set(
+		    out, "threshold",
+		    json_object_get(c->round_rules, "selection_threshold"));
+	return out;
 }
 
 static json_t *
@@ -573,7 +646,7 @@ DB_STMT(stmt_round_results, 4,
 	"  revision int) JOIN ballots b ON b.meeting_id = r.meeting_id"
 	"  AND b.round_n = r.n AND b.expert_id = c.expert"
 	"  AND b.revision = c.revision JOIN users u ON u.id = c.expert)"
-	" END::text"
+	" END::text, m.kind"
 	" FROM rounds r JOIN meetings m ON m.id = r.meeting_id"
 	" JOIN evaluations e ON e.id = m.evaluation_id"
 	" WHERE r.meeting_id = $1 AND r.n = $2::int");
@@ -623,8 +696,10 @@ round_results_read(struct req *r, const PGresult *res)
 	{
 		json_t *b = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
 
-		json_object_set_new(results, "ballots",
-				    b ? ballots_for_display(b) : json_array());
+		json_object_set_new(
+		    results, "ballots",
+		    b ? ballots_for_display(b, PQgetvalue(res, 0, 5))
+		      : json_array());
 		json_decref(b);
 	}
 	http_reply_json(r, 200, results);

@@ -102,7 +102,10 @@ void h_ballots_get(struct req *r);
 /* Stored ballot scores (hundredths) as the API shows them ("85.50"). */
 json_t *ballot_scores_json(const json_t *stored);
 /* [{"expert","revision","scores"}] with scores shown as the API does. */
-json_t *ballots_for_display(const json_t *ballots);
+json_t *ballots_for_display(const json_t *ballots, const char *kind);
+
+/* h_levels.c */
+void h_levels_confirm(struct req *r);
 
 /* h_verdict.c */
 void h_verdict_preview(struct req *r);

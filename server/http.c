@@ -433,9 +433,8 @@ http_reply_error_details(struct req *r, int status, const char *code,
 	va_end(ap);
 }
 
-void
-http_reply_problems(struct req *r, int status, const char *code,
-		    const struct problems *problems, const char *message)
+json_t *
+http_problems_json(const struct problems *problems)
 {
 	json_t *list = json_array();
 
@@ -449,9 +448,17 @@ http_reply_problems(struct req *r, int status, const char *code,
 					    json_string(p->subject));
 		json_array_append_new(list, o);
 	}
-	http_reply_error_details(r, status, code,
-				 json_pack("{s:o}", "problems", list), "%s",
-				 message);
+	return list;
+}
+
+void
+http_reply_problems(struct req *r, int status, const char *code,
+		    const struct problems *problems, const char *message)
+{
+	http_reply_error_details(
+	    r, status, code,
+	    json_pack("{s:o}", "problems", http_problems_json(problems)), "%s",
+	    message);
 }
 
 void

@@ -109,6 +109,8 @@ void http_reply_error(struct req *r, int status, const char *code,
 void http_reply_error_details(struct req *r, int status, const char *code,
 			      json_t *details, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* [{"code","message","subject"?}] (new reference). */
+json_t *http_problems_json(const struct problems *problems);
 /* 422 (or status) with every problem in details.problems. */
 void http_reply_problems(struct req *r, int status, const char *code,
 			 const struct problems *problems, const char *message);

@@ -32,7 +32,10 @@ DB_STMT(stmt_meeting_get, 2,
 	"  json_build_object('id', u.id, 'display_name', u.display_name,"
 	"  'organization', u.organization), 'seat', s.state) ORDER BY u.id)"
 	"  FROM seats s JOIN users u ON u.id = s.expert_id"
-	"  WHERE s.meeting_id = m.id), '[]')::text"
+	"  WHERE s.meeting_id = m.id), '[]')::text,"
+	" COALESCE((SELECT json_agg(json_build_object('item', a.code, 'text',"
+	"  a.text, 'from_proposal', a.from_proposal) ORDER BY a.code)"
+	"  FROM advanced_levels a WHERE a.meeting_id = m.id), '[]')::text"
 	" FROM meetings m JOIN evaluations e ON e.id = m.evaluation_id"
 	" WHERE m.id = $1");
 
@@ -99,6 +102,7 @@ meeting_row_read(struct req *r, const PGresult *res, struct meeting_row *m)
 	m->rules = json_loads(PQgetvalue(res, 0, 4), 0, NULL);
 	m->rounds = json_loads(PQgetvalue(res, 0, 10), 0, NULL);
 	m->panel = json_loads(PQgetvalue(res, 0, 11), 0, NULL);
+	m->levels = json_loads(PQgetvalue(res, 0, 12), 0, NULL);
 	json_object_set_new(m->rules, "title",
 			    json_string(PQgetvalue(res, 0, 3)));
 	json_object_set_new(
@@ -123,28 +127,43 @@ meeting_row_free(struct meeting_row *m)
 	json_decref(m->rules);
 	json_decref(m->rounds);
 	json_decref(m->panel);
+	json_decref(m->levels);
 	memset(m, 0, sizeof *m);
+}
+
+json_t *
+meeting_consensus_json(const json_t *rules)
+{
+	json_t *out = json_pack("{s:O, s:O, s:O}", "max_iqr",
+				json_object_get(rules, "max_iqr"), "max_cv",
+				json_object_get(rules, "max_cv"), "quantile",
+				json_object_get(rules, "quantile"));
+	json_t *threshold = json_object_get(rules, "selection_threshold");
+
+	if (threshold != NULL)
+		json_object_set(out, "selection_threshold", threshold);
+	return out;
 }
 
 json_t *
 meeting_json(const struct meeting_row *m)
 {
 	const json_t *rules = m->rules;
-
-	return json_pack(
-	    "{s:I, s:I, s:s, s:O, s:{s:O, s:O}, s:{s:O, s:O, s:O}, s:O, s:s,"
-	    " s:O, s:O, s:O}",
+	json_t *out = json_pack(
+	    "{s:I, s:I, s:s, s:O, s:{s:O, s:O}, s:o, s:O, s:s, s:O, s:O, s:O}",
 	    "id", (json_int_t)m->id, "evaluation_id",
 	    (json_int_t)m->evaluation_id, "kind", m->kind, "title",
 	    json_object_get(rules, "title"), "aggregation", "method",
 	    json_object_get(rules, "method"), "trim",
-	    json_object_get(rules, "trim"), "consensus", "max_iqr",
-	    json_object_get(rules, "max_iqr"), "max_cv",
-	    json_object_get(rules, "max_cv"), "quantile",
-	    json_object_get(rules, "quantile"), "quorum",
+	    json_object_get(rules, "trim"), "consensus",
+	    meeting_consensus_json(rules), "quorum",
 	    json_object_get(rules, "quorum"), "state",
 	    m->finalized ? "finalized" : "open", "panel", m->panel, "rounds",
 	    m->rounds, "version", json_object_get(rules, "version"));
+
+	if (strcmp(m->kind, "weighting") == 0)
+		json_object_set(out, "advanced_levels", m->levels);
+	return out;
 }
 
 bool
@@ -169,6 +188,17 @@ meeting_rules_parse(const json_t *rules, struct meeting_rules *out)
 		return false;
 	out->consensus.max_cv_num = cv_num;
 	return true;
+}
+
+json_t *
+meeting_stat_json(bool defined, double v, int decimals)
+{
+	char buf[64];
+
+	if (!defined)
+		return json_null();
+	snprintf(buf, sizeof buf, "%.*f", decimals, v);
+	return json_string(buf);
 }
 
 bool

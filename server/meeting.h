@@ -44,6 +44,7 @@ struct meeting_row {
 	json_t *rounds; /* [{"n","items","opened_at","closed_at","deadline",
 			 *   "complete"}] in order; complete only while open */
 	json_t *panel;	/* [{"expert":{...},"seat"}] */
+	json_t *levels; /* weighting: [{"item","text","from_proposal"}] */
 	int open_round; /* its number, or 0 */
 	int last_round; /* the highest number, or 0 */
 };
@@ -61,11 +62,19 @@ bool meeting_row_read(struct req *r, const PGresult *res,
 		      struct meeting_row *out);
 void meeting_row_free(struct meeting_row *m);
 
+/* The consensus criteria of stored rules as the API shows them (new
+ * reference). */
+json_t *meeting_consensus_json(const json_t *rules);
+
 /* The meeting as GET /meetings/{id} shows it (new reference). */
 json_t *meeting_json(const struct meeting_row *m);
 
 /* Parses stored rules; false when they are malformed (a server bug). */
 bool meeting_rules_parse(const json_t *rules, struct meeting_rules *out);
+
+/* A statistic shown to the panel (floating point is fine there): fixed
+ * decimals, or null when undefined (new reference). */
+json_t *meeting_stat_json(bool defined, double v, int decimals);
 
 /* Answers 403 unless the caller is the secretary; false after answering. */
 bool meeting_require_secretary(struct req *r, const struct meeting_row *m);

@@ -56,6 +56,8 @@ const struct route http_routes[] = {
       ROLE_SECRETARY | ROLE_EXPERT | ROLE_AUDITOR),
     R(POST, "/meetings/{id}/seat", h_meetings_seat, ROLE_EXPERT),
     R(POST, "/meetings/{id}/finalize", h_meetings_finalize, ROLE_SECRETARY),
+    R(PUT, "/meetings/{id}/advanced-levels/{code}", h_levels_confirm,
+      ROLE_SECRETARY),
     R(GET, "/meetings/{id}/events", h_meetings_events,
       ROLE_SECRETARY | ROLE_EXPERT),
     R(POST, "/meetings/{id}/rounds", h_rounds_open, ROLE_SECRETARY),
