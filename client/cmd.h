@@ -74,6 +74,48 @@ int cmd_meeting_rounds(struct api *api, long long meeting, long long *open_n,
 /* Prints a round's results (the close answer or GET .../results). */
 void cmd_meeting_print_results(const json_t *results);
 
+/* What the ballot commands of every meeting kind share (cmd_expert.c). */
+
+/* How many invalid answers in a row are re-asked before giving up. */
+#define CMD_EXPERT_REASKS 3
+
+/*
+ * Reads file's item,VALUE[,TEXT] lines into *rows as [{"item","value",
+ * "text"?}] (caller decrefs): blank lines, lines starting with # and a
+ * header line item,... are skipped; TEXT may be quoted with "...".
+ * PS_EXIT_USAGE with file:line and format (as "item,score[,comment]") on
+ * a malformed line or an unreadable file.
+ */
+int cmd_expert_csv(const char *file, const char *format, json_t **rows)
+    __attribute__((warn_unused_result));
+/* The round an expert command means: a's --round, else the open one, else
+ * (when closed_ok) the last closed one. */
+int cmd_expert_round(struct api *api, struct args *a, long long meeting,
+		     bool closed_ok, long long *n)
+    __attribute__((warn_unused_result));
+/* The element of array whose "item" is code, or NULL. */
+json_t *cmd_expert_find(const json_t *array, const char *code);
+/*
+ * Prompts on standard error and reads a line of standard input (into
+ * *line, getline's with *cap; *text is it trimmed), re-asking after an
+ * invalid one (valid(text) false, what says what was expected) up to
+ * CMD_EXPERT_REASKS times.  1: *text is the answer; 0: the end of the
+ * input; -1: too many invalid answers.
+ */
+int cmd_expert_ask_valid(const char *prompt, bool (*valid)(const char *),
+			 const char *what, char **line, size_t *cap,
+			 char **text) __attribute__((warn_unused_result));
+
+/* How selection and weighting meetings print (cmd_procedure_meetings.c). */
+
+/* A closed round's results whose kind is selection or weighting. */
+void cmd_pmeet_print_results(const json_t *results);
+/* The expert's ballot of round n (GET .../ballot with votes or weights). */
+void cmd_pmeet_print_ballot(long long n, const json_t *ballot);
+/* The answer to finalizing meeting id: the selected and excluded
+ * candidates, or the table the weights formed. */
+void cmd_pmeet_print_finalized(long long id, const json_t *resp);
+
 /* The handlers, by file. */
 cmd_fn cmd_login, cmd_logout, cmd_whoami;
 cmd_fn cmd_evaluation_create, cmd_evaluation_list, cmd_evaluation_show,
@@ -85,5 +127,6 @@ cmd_fn cmd_audit, cmd_audit_head, cmd_audit_verify;
 cmd_fn cmd_user_create, cmd_user_list, cmd_user_disable, cmd_user_enable;
 cmd_fn cmd_standard_add, cmd_pool_add, cmd_compare, cmd_consult, cmd_advance,
     cmd_history;
+cmd_fn cmd_vote, cmd_weigh, cmd_level_confirm;
 
 #endif

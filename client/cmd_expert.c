@@ -1,7 +1,8 @@
 /*
  * Expert commands: seat (the conflict-of-interest declaration), ballot
  * (scores from a CSV file of item,score[,comment] lines, or asked item by
- * item on standard input) and ballot show.
+ * item on standard input) and ballot show (of any meeting kind), and what
+ * the selection and weighting ballots share with them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,30 +106,24 @@ cmd_expert_unquote(char *s)
 	return s;
 }
 
-/*
- * Reads file's item,score[,comment] lines into the "scores" array of a
- * ballot body (*body, caller decrefs).  PS_EXIT_USAGE with file:line on
- * a malformed line or an unreadable file.
- */
-static int
-cmd_expert_read_csv(const char *file, json_t **body)
+int
+cmd_expert_csv(const char *file, const char *format, json_t **rows)
 {
 	FILE *f = fopen(file, "r");
-	json_t *scores;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	bool first = true;
 	int rc = PS_EXIT_OK;
 
-	*body = NULL;
+	*rows = NULL;
 	if (f == NULL) {
 		fprintf(stderr, "pingshen: cannot read %s\n", file);
 		return PS_EXIT_USAGE;
 	}
-	scores = json_array();
+	*rows = json_array();
 	while (getline(&line, &cap, f) >= 0) {
-		char *item, *score, *comment = NULL, *comma, *p;
-		json_t *entry;
+		char *item, *value, *text = NULL, *comma, *p;
+		json_t *row;
 
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
@@ -143,56 +138,83 @@ cmd_expert_read_csv(const char *file, json_t **body)
 			goto bad;
 		*comma = '\0';
 		item = cmd_expert_trim(p);
-		score = comma + 1;
-		comma = strchr(score, ',');
+		value = comma + 1;
+		comma = strchr(value, ',');
 		if (comma != NULL) {
 			*comma = '\0';
-			comment =
-			    cmd_expert_unquote(cmd_expert_trim(comma + 1));
+			text = cmd_expert_unquote(cmd_expert_trim(comma + 1));
 		}
-		score = cmd_expert_trim(score);
+		value = cmd_expert_trim(value);
 		if (first && strcmp(item, "item") == 0) {
 			first = false;
 			continue; /* a header line */
 		}
 		first = false;
-		if (*item == '\0' || *score == '\0')
+		if (*item == '\0' || *value == '\0')
 			goto bad;
-		entry = json_pack("{s:s, s:s}", "item", item, "score", score);
-		if (entry == NULL)
+		row = json_pack("{s:s, s:s}", "item", item, "value", value);
+		if (row == NULL)
 			goto bad;
-		if (comment != NULL && *comment != '\0' &&
-		    json_object_set_new(entry, "comment",
-					json_string(comment)) < 0) {
-			json_decref(entry);
+		if (text != NULL && *text != '\0' &&
+		    json_object_set_new(row, "text", json_string(text)) < 0) {
+			json_decref(row);
 			goto bad;
 		}
-		json_array_append_new(scores, entry);
+		json_array_append_new(*rows, row);
 		continue;
 	bad:
-		fprintf(
-		    stderr,
-		    "pingshen: %s:%zu: expected item,score[,comment] (UTF-8)\n",
-		    file, lineno);
+		fprintf(stderr, "pingshen: %s:%zu: expected %s (UTF-8)\n", file,
+			lineno, format);
 		rc = PS_EXIT_USAGE;
 		break;
 	}
 	free(line);
 	fclose(f);
-	if (rc == PS_EXIT_OK && json_array_size(scores) == 0) {
-		fprintf(stderr, "pingshen: %s has no scores\n", file);
-		rc = PS_EXIT_USAGE;
-	}
 	if (rc != PS_EXIT_OK) {
-		json_decref(scores);
-		return rc;
+		json_decref(*rows);
+		*rows = NULL;
 	}
-	*body = json_pack("{s:o}", "scores", scores);
 	return rc;
 }
 
-/* The round an expert command means: --round, else the open one. */
+/*
+ * Reads file's item,score[,comment] lines into the "scores" array of a
+ * ballot body (*body, caller decrefs).  PS_EXIT_USAGE with file:line on
+ * a malformed line or an unreadable file.
+ */
 static int
+cmd_expert_read_csv(const char *file, json_t **body)
+{
+	json_t *rows, *row, *scores;
+	size_t i;
+	int rc = cmd_expert_csv(file, "item,score[,comment]", &rows);
+
+	*body = NULL;
+	if (rc != PS_EXIT_OK)
+		return rc;
+	if (json_array_size(rows) == 0) {
+		fprintf(stderr, "pingshen: %s has no scores\n", file);
+		json_decref(rows);
+		return PS_EXIT_USAGE;
+	}
+	scores = json_array();
+	json_array_foreach(rows, i, row)
+	{
+		json_t *entry = json_pack("{s:O, s:O}", "item",
+					  json_object_get(row, "item"), "score",
+					  json_object_get(row, "value"));
+
+		if (json_object_get(row, "text") != NULL)
+			json_object_set(entry, "comment",
+					json_object_get(row, "text"));
+		json_array_append_new(scores, entry);
+	}
+	json_decref(rows);
+	*body = json_pack("{s:o}", "scores", scores);
+	return PS_EXIT_OK;
+}
+
+int
 cmd_expert_round(struct api *api, struct args *a, long long meeting,
 		 bool closed_ok, long long *n)
 {
@@ -214,9 +236,6 @@ cmd_expert_round(struct api *api, struct args *a, long long meeting,
 	return PS_EXIT_OK;
 }
 
-/* How many invalid answers in a row are re-asked before giving up. */
-#define CMD_EXPERT_REASKS 3
-
 /* Adds every leaf of the indicator tree nodes to leaves, by code. */
 static void
 cmd_expert_leaves(const json_t *nodes, json_t *leaves)
@@ -237,8 +256,7 @@ cmd_expert_leaves(const json_t *nodes, json_t *leaves)
 	}
 }
 
-/* The element of array whose "item" is code, or NULL. */
-static json_t *
+json_t *
 cmd_expert_find(const json_t *array, const char *code)
 {
 	size_t i;
@@ -337,12 +355,7 @@ cmd_expert_describe(size_t i, size_t n, const char *code, const json_t *leaf,
 	}
 }
 
-/*
- * Reads a valid line with ask's prompt, re-asking after an invalid one
- * (valid(text) false) up to CMD_EXPERT_REASKS times.  1: *text is the
- * answer; 0: the end of the input; -1: too many invalid answers.
- */
-static int
+int
 cmd_expert_ask_valid(const char *prompt, bool (*valid)(const char *),
 		     const char *what, char **line, size_t *cap, char **text)
 {
@@ -623,6 +636,9 @@ cmd_ballot_show(struct cmd_ctx *ctx)
 	free(path);
 	if (rc == PS_EXIT_OK && ctx->json)
 		output_json(resp);
+	else if (rc == PS_EXIT_OK && (json_object_get(resp, "votes") != NULL ||
+				      json_object_get(resp, "weights") != NULL))
+		cmd_pmeet_print_ballot(n, resp);
 	else if (rc == PS_EXIT_OK) {
 		struct output_table *t = output_table_new(3, head);
 		char *version = output_member(resp, "version");

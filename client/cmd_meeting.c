@@ -43,11 +43,18 @@ cmd_meeting_print_results(const json_t *res)
 	    "ITEM", "N", "VALUE", "MEAN", "MEDIAN", "IQR", "CV", "CONSENSUS"};
 	static const char *const keys[] = {
 	    "item", "n", "value", "mean", "median", "iqr", "cv", "consensus"};
-	struct output_table *t = output_table_new(8, head);
 	const json_t *panel = json_object_get(res, "panel");
+	const char *kind = json_string_value(json_object_get(res, "kind"));
+	struct output_table *t;
 	size_t i, reached = 0, n_items = 0;
 	json_t *item;
 
+	if (kind != NULL && (strcmp(kind, "selection") == 0 ||
+			     strcmp(kind, "weighting") == 0)) {
+		cmd_pmeet_print_results(res);
+		return;
+	}
+	t = output_table_new(8, head);
 	printf("round %lld: %lld complete ballots counted\n\n",
 	       (long long)json_integer_value(json_object_get(res, "round")),
 	       (long long)json_integer_value(json_object_get(res, "n")));
@@ -108,6 +115,8 @@ cmd_meeting_print(const json_t *m)
 						 "ORGANIZATION", "SEAT"};
 	static const char *const round_head[] = {"ROUND", "ITEMS", "OPENED",
 						 "CLOSED", "COMPLETE BALLOTS"};
+	static const char *const level_head[] = {"LEAF", "FROM PROPOSAL",
+						 "CONFIRMED ADVANCED LEVEL"};
 	const json_t *agg = json_object_get(m, "aggregation");
 	const json_t *cons = json_object_get(m, "consensus");
 	struct output_table *t;
@@ -124,10 +133,18 @@ cmd_meeting_print(const json_t *m)
 	};
 	char *iqr = output_member(cons, "max_iqr");
 	char *cv = output_member(cons, "max_cv");
+	const json_t *levels = json_object_get(m, "advanced_levels");
 	size_t i;
 	json_t *row;
 
-	f[8] = xasprintf("IQR <= %s and CV <= %s", iqr, cv);
+	/* A selection meeting's consensus is its include share. */
+	if (json_object_get(cons, "selection_threshold") != NULL) {
+		char *th = output_member(cons, "selection_threshold");
+
+		f[8] = xasprintf("include or exclude share >= %s", th);
+		free(th);
+	} else
+		f[8] = xasprintf("IQR <= %s and CV <= %s", iqr, cv);
 	free(iqr);
 	free(cv);
 	output_field("meeting", 11, f[0]);
@@ -159,6 +176,24 @@ cmd_meeting_print(const json_t *m)
 	}
 	output_table_print(t);
 	output_table_free(t);
+	if (json_array_size(levels) > 0) {
+		putchar('\n');
+		t = output_table_new(3, level_head);
+		json_array_foreach(levels, i, row)
+		{
+			char *cells[3] = {
+			    output_member(row, "item"),
+			    output_member(row, "from_proposal"),
+			    output_member(row, "text"),
+			};
+
+			output_table_add(t, (const char *const *)cells);
+			for (size_t c = 0; c < 3; c++)
+				free(cells[c]);
+		}
+		output_table_print(t);
+		output_table_free(t);
+	}
 	if (json_array_size(json_object_get(m, "rounds")) == 0)
 		return;
 	putchar('\n');
@@ -195,6 +230,7 @@ cmd_meeting_create(struct cmd_ctx *ctx)
 	    {.name = "max-iqr", .kind = ARGS_VALUE},
 	    {.name = "max-cv", .kind = ARGS_VALUE},
 	    {.name = "quantile", .kind = ARGS_VALUE},
+	    {.name = "threshold", .kind = ARGS_VALUE},
 	    {.name = NULL},
 	};
 	struct args a;
@@ -240,7 +276,16 @@ cmd_meeting_create(struct cmd_ctx *ctx)
 		json_object_set_new(cons, "max_cv", json_string(v));
 	if ((v = args_value(&a, "quantile")) != NULL)
 		json_object_set_new(cons, "quantile", json_string(v));
+	if ((v = args_value(&a, "threshold")) != NULL)
+		json_object_set_new(cons, "selection_threshold",
+				    json_string(v));
 	v = args_value(&a, "kind");
+	if (v != NULL && strcmp(v, "scoring") != 0 &&
+	    strcmp(v, "selection") != 0 && strcmp(v, "weighting") != 0) {
+		fputs("pingshen: --kind is scoring, selection or weighting\n",
+		      stderr);
+		goto usage;
+	}
 	body = json_pack("{s:s, s:s, s:O}", "kind", v != NULL ? v : "scoring",
 			 "title", args_value(&a, "title"), "experts", experts);
 	if (body == NULL) {
@@ -344,6 +389,10 @@ cmd_meeting_finalize(struct cmd_ctx *ctx)
 	free(path);
 	if (rc == PS_EXIT_OK && ctx->json)
 		output_json(resp);
+	else if (rc == PS_EXIT_OK &&
+		 (json_object_get(resp, "selected") != NULL ||
+		  json_object_get(resp, "table") != NULL))
+		cmd_pmeet_print_finalized(id, resp);
 	else if (rc == PS_EXIT_OK) {
 		struct output_table *t = output_table_new(2, head);
 

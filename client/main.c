@@ -70,16 +70,36 @@ static const struct cmd_def cmd_table_defs[] = {
      "an evaluation's audit entries, oldest first (secretary, auditor)",
      "DETAILS is the entry's details as compact JSON, cut to 60 columns."},
     {"meeting create", cmd_meeting_create,
-     "EVALUATION --title T --expert ID... [--kind scoring]\n"
+     "EVALUATION --title T --expert ID...\n"
+     "       [--kind scoring|selection|weighting]\n"
      "       [--method mean|trimmed_mean|median] [--trim N] [--quorum N]\n"
-     "       [--max-iqr X] [--max-cv X] [--quantile linear|weibull]",
+     "       [--max-iqr X] [--max-cv X] [--quantile linear|weibull]\n"
+     "       [--threshold FRACTION|DECIMAL]",
      "convene a meeting (secretary)",
-     "--expert takes one id or a comma-separated list and may be repeated."},
+     "--expert takes one id or a comma-separated list and may be repeated.\n"
+     "--kind must match the evaluation's stage: selection (stage selection,\n"
+     "section 4.1 d: which candidates become key indicators), weighting\n"
+     "(stage weighting, 4.1 e: weights and advanced levels) or scoring\n"
+     "(the default).  --threshold (selection only) is the include share\n"
+     "that selects, as \"2/3\" (the default) or \"0.6667\"; a candidate has\n"
+     "consensus when its include or exclude share reaches it.  --max-iqr\n"
+     "(in percentage points of weight for weighting meetings) and --max-cv\n"
+     "are the consensus of scoring and weighting meetings."},
     {"meeting show", cmd_meeting_show, "ID",
      "show a meeting, its panel and rounds", NULL},
     {"meeting finalize", cmd_meeting_finalize, "ID",
      "apply the meeting's last closed round to the evaluation (secretary)",
-     NULL},
+     "Each item takes the result of the latest closed round that covered\n"
+     "it.  A selection meeting's selected candidates become the key\n"
+     "indicators; a weighting meeting forms the evaluation's indicator\n"
+     "table (weights and confirmed advanced levels; every leaf's level must\n"
+     "be confirmed first, see level confirm); a scoring meeting gives each\n"
+     "leaf its value."},
+    {"level confirm", cmd_level_confirm, "MEETING CODE TEXT",
+     "fix a leaf's advanced level in a weighting meeting (secretary)",
+     "TEXT becomes the 先进基准水平 of leaf CODE when the meeting is\n"
+     "finalized; it may be one the experts proposed (results shows them)\n"
+     "or the secretary's own, and may be confirmed again until then."},
     {"round open", cmd_round_open, "MEETING [--item CODE]... [--deadline T]",
      "open the next Delphi round (secretary)",
      "Round 1 covers every item; later rounds by default the items without\n"
@@ -87,7 +107,13 @@ static const struct cmd_def cmd_table_defs[] = {
     {"round close", cmd_round_close, "MEETING",
      "close the open round and show its results (secretary)", NULL},
     {"results", cmd_results, "MEETING [ROUND]",
-     "a closed round's results (default: the last closed round)", NULL},
+     "a closed round's results (default: the last closed round)",
+     "Scoring: each item's value, statistics and consensus, Kendall's W.\n"
+     "Selection: each candidate's includes of n, include share, whether it\n"
+     "is selected and has consensus.  Weighting: each item's sibling group\n"
+     "(top: the top level), aggregated value, renormalized weight,\n"
+     "statistics and consensus, then the advanced levels proposed for the\n"
+     "leaves with how many experts proposed each."},
     {"verdict preview", cmd_verdict_preview, "EVALUATION",
      "the verdict as it would be finalized (secretary)", NULL},
     {"verdict finalize", cmd_verdict_finalize, "EVALUATION [--statement TEXT]",
@@ -101,7 +127,7 @@ static const struct cmd_def cmd_table_defs[] = {
      "consulting or other.  --conflict gives the seat up for good."},
     {"ballot", cmd_ballot,
      "MEETING [--file scores.csv | --interactive] [--round N]",
-     "submit a ballot for the open round (expert)",
+     "submit a scoring ballot for the open round (expert)",
      "Each line of the file: item,score[,comment]; blank lines, lines\n"
      "starting with # and a header line item,score,... are skipped.  A\n"
      "comment with commas may be quoted with \"...\".\n"
@@ -112,8 +138,41 @@ static const struct cmd_def cmd_table_defs[] = {
      "(empty: none) are read; prompts go to standard error.  A partial\n"
      "ballot is saved too.  An invalid answer is asked again, three times\n"
      "at most, then exit 2."},
+    {"vote", cmd_vote,
+     "MEETING [--include CODE]... [--exclude CODE]... | --file FILE\n"
+     "       [--round N]",
+     "submit a selection ballot for the open round (expert)",
+     "Include or exclude each candidate of the round from the key\n"
+     "indicators.  --include and --exclude take a code or a comma-separated\n"
+     "list and may be repeated.  Each line of FILE: item,include[,comment]\n"
+     "with include y, yes, n, no, true, false, 1, 0, 是 or 否 (skipped lines\n"
+     "as for ballot).  The votes given are the whole ballot.\n"
+     "Without options the candidates are asked one by one on standard\n"
+     "input (a terminal or a pipe), from round 2 with the previous round's\n"
+     "include share and your vote: answer y or n, optionally followed by a\n"
+     "comment; empty keeps the current vote or skips the candidate.  Prompts\n"
+     "go to standard error; an invalid answer is asked again, three times\n"
+     "at most, then exit 2."},
+    {"weigh", cmd_weigh,
+     "MEETING [--weight CODE=W]... [--level CODE=TEXT]... | --file FILE\n"
+     "       [--round N]",
+     "submit a weighting ballot for the open round (expert)",
+     "W is a weight from 0 to 1 with at most three decimals; the weights of\n"
+     "a sibling group (the children of one parent, or the top level) are\n"
+     "given whole and sum to exactly 1 (a group of one item: 1).  --level\n"
+     "proposes a leaf's advanced level.  Each line of FILE:\n"
+     "item,weight[,advanced level] (skipped lines as for ballot).\n"
+     "Without options the items are asked group by group on standard input\n"
+     "(a terminal or a pipe), from round 2 with the previous median, IQR,\n"
+     "weight and yours: a weight per item (empty keeps the current one or\n"
+     "skips it; an item alone in its group weighs 1) and for each leaf an\n"
+     "advanced level (empty: keep or none).\n"
+     "A group not summing to 1 is asked again, three times at most."},
     {"ballot show", cmd_ballot_show, "MEETING [--round N]",
-     "your ballot in the open (or given) round (expert)", NULL},
+     "your ballot in the open (or given) round (expert)",
+     "Scores, votes or weights and proposed advanced levels, by the\n"
+     "meeting's kind; from round 2 with the previous round's figures for\n"
+     "votes and weights."},
     {"watch", cmd_watch, "MEETING [--count N]",
      "print a meeting's live events (secretary, expert)",
      "Each event as HH:MM:SS EVENT DATA on standard output; \"subscribed\"\n"
