@@ -72,7 +72,8 @@ bool cmd_id(const char *text, const char *what, long long *out)
 int cmd_meeting_rounds(struct api *api, long long meeting, long long *open_n,
 		       long long *closed_n) __attribute__((warn_unused_result));
 /* Prints a round's results (the close answer or GET .../results). */
-void cmd_meeting_print_results(const json_t *results);
+void cmd_meeting_print_results(const struct cmd_ctx *ctx, struct api *api,
+			       long long meeting, const json_t *results);
 
 /* What the ballot commands of every meeting kind share (cmd_expert.c). */
 
@@ -108,10 +109,22 @@ int cmd_expert_ask_valid(const char *prompt, bool (*valid)(const char *),
 
 /* How selection and weighting meetings print (cmd_procedure_meetings.c). */
 
-/* A closed round's results whose kind is selection or weighting. */
-void cmd_pmeet_print_results(const json_t *results);
-/* The expert's ballot of round n (GET .../ballot with votes or weights). */
-void cmd_pmeet_print_ballot(long long n, const json_t *ballot);
+/*
+ * The pool of meeting's evaluation by code ({code: pool entry}; GET
+ * /meetings/ID, then GET /evaluations/ID/procedure), so that items, which
+ * these meetings name by code only, show their names too.  NULL, with a
+ * note on standard error, when either request fails: callers then show
+ * codes only.  Caller decrefs.
+ */
+json_t *cmd_pmeet_names(const struct cmd_ctx *ctx, struct api *api,
+			long long meeting);
+/* A closed round's results whose kind is selection or weighting, and an
+ * expert's ballot of round n (GET .../ballot with votes or weights), with
+ * a NAME column after the codes from names (cmd_pmeet_names; NULL: codes
+ * only). */
+void cmd_pmeet_print_results_named(const json_t *results, const json_t *names);
+void cmd_pmeet_print_ballot_named(long long n, const json_t *ballot,
+				  const json_t *names);
 /* The answer to finalizing meeting id: the selected and excluded
  * candidates, or the table the weights formed. */
 void cmd_pmeet_print_finalized(long long id, const json_t *resp);
@@ -126,7 +139,7 @@ cmd_fn cmd_seat, cmd_ballot, cmd_ballot_show, cmd_watch;
 cmd_fn cmd_audit, cmd_audit_head, cmd_audit_verify;
 cmd_fn cmd_user_create, cmd_user_list, cmd_user_disable, cmd_user_enable;
 cmd_fn cmd_standard_add, cmd_pool_add, cmd_compare, cmd_consult, cmd_advance,
-    cmd_history;
+    cmd_history, cmd_procedure;
 cmd_fn cmd_vote, cmd_weigh, cmd_level_confirm;
 
 #endif

@@ -636,10 +636,14 @@ cmd_ballot_show(struct cmd_ctx *ctx)
 	free(path);
 	if (rc == PS_EXIT_OK && ctx->json)
 		output_json(resp);
-	else if (rc == PS_EXIT_OK && (json_object_get(resp, "votes") != NULL ||
-				      json_object_get(resp, "weights") != NULL))
-		cmd_pmeet_print_ballot(n, resp);
-	else if (rc == PS_EXIT_OK) {
+	else if (rc == PS_EXIT_OK &&
+		 (json_object_get(resp, "votes") != NULL ||
+		  json_object_get(resp, "weights") != NULL)) {
+		json_t *names = cmd_pmeet_names(ctx, api, id);
+
+		cmd_pmeet_print_ballot_named(n, resp, names);
+		json_decref(names);
+	} else if (rc == PS_EXIT_OK) {
 		struct output_table *t = output_table_new(3, head);
 		char *version = output_member(resp, "version");
 

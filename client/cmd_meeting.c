@@ -37,7 +37,8 @@ cmd_meeting_rounds(struct api *api, long long meeting, long long *open_n,
 }
 
 void
-cmd_meeting_print_results(const json_t *res)
+cmd_meeting_print_results(const struct cmd_ctx *ctx, struct api *api,
+			  long long meeting, const json_t *res)
 {
 	static const char *const head[] = {
 	    "ITEM", "N", "VALUE", "MEAN", "MEDIAN", "IQR", "CV", "CONSENSUS"};
@@ -51,7 +52,10 @@ cmd_meeting_print_results(const json_t *res)
 
 	if (kind != NULL && (strcmp(kind, "selection") == 0 ||
 			     strcmp(kind, "weighting") == 0)) {
-		cmd_pmeet_print_results(res);
+		json_t *names = cmd_pmeet_names(ctx, api, meeting);
+
+		cmd_pmeet_print_results_named(res, names);
+		json_decref(names);
 		return;
 	}
 	t = output_table_new(8, head);
@@ -517,7 +521,7 @@ cmd_round_close(struct cmd_ctx *ctx)
 		if (ctx->json)
 			output_json(resp);
 		else
-			cmd_meeting_print_results(resp);
+			cmd_meeting_print_results(ctx, api, id, resp);
 	}
 	json_decref(resp);
 	api_free(api);
@@ -563,7 +567,7 @@ cmd_results(struct cmd_ctx *ctx)
 		if (ctx->json)
 			output_json(resp);
 		else
-			cmd_meeting_print_results(resp);
+			cmd_meeting_print_results(ctx, api, id, resp);
 	}
 	json_decref(resp);
 	api_free(api);

@@ -1,7 +1,8 @@
 /*
- * The section 4.1 procedure commands (the secretary's): related standards,
+ * The section 4.1 procedure commands: the secretary's (related standards,
  * the indicator pool and its comparisons, stakeholder consultations,
- * moving an evaluation between stages, and its history.
+ * moving an evaluation between stages, its history) and `procedure`, which
+ * shows everything recorded to the secretary, the panels and auditors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,13 @@
 
 /* The widest DETAILS cell of `history`, in display cells. */
 #define PROC_DETAILS_WIDTH 60
+
+/* The members of a pool source and of a comparison's two sides, in the
+ * order they read. */
+static const char *const proc_src_keys[] = {"type", "ref", "clause", "text",
+					    NULL};
+static const char *const proc_std_keys[] = {"ref", "clause", "level", NULL};
+static const char *const proc_bm_keys[] = {"scope", "ref", "level", NULL};
 
 /* Prints the record fields (label, key) of object, labels padded. */
 static void
@@ -172,13 +180,11 @@ proc_print_pool(const json_t *p)
 						{"name", "name"},
 						{"parent", "parent"},
 						{"description", "description"}};
-	static const char *const src_keys[] = {"type", "ref", "clause", "text",
-					       NULL};
 	const json_t *src = json_object_get(p, "source");
 
 	proc_print_fields(p, fields, sizeof fields / sizeof *fields);
 	if (json_is_object(src)) {
-		char *line = proc_join(src, src_keys);
+		char *line = proc_join(src, proc_src_keys);
 
 		output_field("source", 12, line);
 		free(line);
@@ -249,8 +255,6 @@ out:
 static void
 proc_print_compared(const json_t *p)
 {
-	static const char *const std_keys[] = {"ref", "clause", "level", NULL};
-	static const char *const bm_keys[] = {"scope", "ref", "level", NULL};
 	const json_t *cmp = json_object_get(p, "comparison");
 	const json_t *std = json_object_get(cmp, "standard");
 	const json_t *bm = json_object_get(cmp, "benchmark");
@@ -259,13 +263,13 @@ proc_print_compared(const json_t *p)
 	output_field("code", 12, code);
 	free(code);
 	if (json_is_object(std)) {
-		char *line = proc_join(std, std_keys);
+		char *line = proc_join(std, proc_std_keys);
 
 		output_field("standard", 12, line);
 		free(line);
 	}
 	if (json_is_object(bm)) {
-		char *line = proc_join(bm, bm_keys);
+		char *line = proc_join(bm, proc_bm_keys);
 
 		output_field("benchmark", 12, line);
 		free(line);
@@ -537,5 +541,224 @@ cmd_history(struct cmd_ctx *ctx)
 	}
 	json_decref(entries);
 	api_free(api);
+	return rc;
+}
+
+/* ---- procedure: everything recorded ---- */
+
+/* "standard: REF, CLAUSE, LEVEL; benchmark: SCOPE, REF, LEVEL" of a
+ * candidate's comparison; "-" without one (caller frees). */
+static char *
+proc_comparison_text(const json_t *cmp)
+{
+	const json_t *std = json_object_get(cmp, "standard");
+	const json_t *bm = json_object_get(cmp, "benchmark");
+	char *s = json_is_object(std) ? proc_join(std, proc_std_keys) : NULL;
+	char *b = json_is_object(bm) ? proc_join(bm, proc_bm_keys) : NULL;
+	char *out;
+
+	if (s == NULL && b == NULL)
+		return xstrdup("-");
+	out = xasprintf("%s%s%s%s%s", s != NULL ? "standard: " : "",
+			s != NULL ? s : "", s != NULL && b != NULL ? "; " : "",
+			b != NULL ? "benchmark: " : "", b != NULL ? b : "");
+	free(s);
+	free(b);
+	return out;
+}
+
+/* How deep code sits in the table: 0 for "1", 2 for "1.2.3". */
+static int
+proc_depth(const char *code)
+{
+	int depth = 0;
+
+	for (; code != NULL && *code != '\0'; code++)
+		depth += *code == '.';
+	return depth;
+}
+
+static void
+proc_print_standards(const json_t *standards)
+{
+	static const char *const head[] = {"CODE", "TITLE", "SCOPE", "CLAUSES"};
+	struct output_table *t;
+	size_t i, k;
+	json_t *s, *c;
+
+	if (json_array_size(standards) == 0) {
+		puts("related standards: none recorded");
+		return;
+	}
+	printf("related standards (%zu):\n\n", json_array_size(standards));
+	t = output_table_new(4, head);
+	json_array_foreach(standards, i, s)
+	{
+		char *cells[4] = {output_member(s, "code"),
+				  output_member(s, "title"),
+				  output_member(s, "scope"), xstrdup("")};
+
+		json_array_foreach(json_object_get(s, "clauses"), k, c)
+		{
+			char *joined = xasprintf(
+			    "%s%s%s", cells[3], k > 0 ? "; " : "",
+			    json_string_value(c) != NULL ? json_string_value(c)
+							 : "?");
+
+			free(cells[3]);
+			cells[3] = joined;
+		}
+		output_table_add(t, (const char *const *)cells);
+		for (size_t x = 0; x < 4; x++)
+			free(cells[x]);
+	}
+	output_table_print(t);
+	output_table_free(t);
+}
+
+/*
+ * The pool as the table it grows into: names indented by depth, each
+ * candidate's source and comparison, ✓ for a key indicator and ✗ for a
+ * candidate the selection meeting excluded; then the descriptions, too
+ * long for a column.
+ */
+static void
+proc_print_pool_records(const json_t *pool)
+{
+	static const char *const head[] = {"CODE", "NAME",   "KIND",
+					   "KEY",  "SOURCE", "COMPARISON"};
+	static const char *const desc_head[] = {"CODE", "DESCRIPTION"};
+	struct output_table *t, *descs;
+	size_t i, groups = 0, keys = 0, n_descs = 0;
+	bool decided = false;
+	json_t *p;
+
+	if (json_array_size(pool) == 0) {
+		puts("indicator pool: empty");
+		return;
+	}
+	t = output_table_new(6, head);
+	descs = output_table_new(2, desc_head);
+	json_array_foreach(pool, i, p)
+	{
+		const char *code =
+		    json_string_value(json_object_get(p, "code"));
+		const char *kind =
+		    json_string_value(json_object_get(p, "kind"));
+		const json_t *key = json_object_get(p, "key");
+		bool group = kind != NULL && strcmp(kind, "group") == 0;
+		const json_t *src = json_object_get(p, "source");
+		char *name = output_member(p, "name");
+		char *cells[6] = {
+		    output_member(p, "code"),
+		    xasprintf("%*s%s", 2 * proc_depth(code), "", name),
+		    output_member(p, "kind"),
+		    xstrdup(json_is_true(key)	 ? "✓"
+			    : json_is_false(key) ? "✗"
+						 : ""),
+		    group		  ? xstrdup("")
+		    : json_is_object(src) ? proc_join(src, proc_src_keys)
+					  : xstrdup("-"),
+		    group ? xstrdup("")
+			  : proc_comparison_text(
+				json_object_get(p, "comparison")),
+		};
+
+		free(name);
+		output_table_add(t, (const char *const *)cells);
+		for (size_t c = 0; c < 6; c++)
+			free(cells[c]);
+		groups += group;
+		keys += json_is_true(key);
+		decided = decided || json_is_boolean(key);
+		if (json_is_string(json_object_get(p, "description")) &&
+		    json_string_length(json_object_get(p, "description")) > 0) {
+			char *row[2] = {output_member(p, "code"),
+					output_member(p, "description")};
+
+			output_table_add(descs, (const char *const *)row);
+			free(row[0]);
+			free(row[1]);
+			n_descs++;
+		}
+	}
+	printf("indicator pool (%zu group%s, %zu candidate%s", groups,
+	       groups == 1 ? "" : "s", json_array_size(pool) - groups,
+	       json_array_size(pool) - groups == 1 ? "" : "s");
+	if (decided)
+		printf(", %zu key indicator%s", keys, keys == 1 ? "" : "s");
+	printf("):\n\n");
+	output_table_print(t);
+	if (decided)
+		puts("\n✓ key indicator   ✗ excluded by the selection meeting");
+	if (n_descs > 0) {
+		puts("\ndescriptions:\n");
+		output_table_print(descs);
+	}
+	output_table_free(t);
+	output_table_free(descs);
+}
+
+static void
+proc_print_consultations(const json_t *consultations)
+{
+	size_t i;
+	json_t *c;
+
+	if (json_array_size(consultations) == 0) {
+		puts("consultations: none recorded");
+		return;
+	}
+	printf("consultations (%zu):\n", json_array_size(consultations));
+	json_array_foreach(consultations, i, c)
+	{
+		char *who = output_member(c, "stakeholder");
+		char *org = output_member(c, "organization");
+		char *opinion = output_member(c, "opinion");
+
+		printf("\n%zu. %s (%s)\n   opinion:  %s\n", i + 1, org, who,
+		       opinion);
+		if (json_object_get(c, "response") != NULL) {
+			char *response = output_member(c, "response");
+
+			printf("   response: %s\n", response);
+			free(response);
+		}
+		free(who);
+		free(org);
+		free(opinion);
+	}
+}
+
+static void
+proc_print_records(const json_t *rec)
+{
+	char *stage = output_member(rec, "stage");
+
+	output_field("stage", 5, stage);
+	free(stage);
+	putchar('\n');
+	proc_print_standards(json_object_get(rec, "standards"));
+	putchar('\n');
+	proc_print_pool_records(json_object_get(rec, "pool"));
+	putchar('\n');
+	proc_print_consultations(json_object_get(rec, "consultations"));
+}
+
+int
+cmd_procedure(struct cmd_ctx *ctx)
+{
+	struct args_opt opts[] = {{.name = NULL}};
+	struct args a;
+	long long id;
+	char *path;
+	int rc = proc_start(ctx, &a, opts, 1, &id);
+
+	args_free(&a);
+	if (rc != PS_EXIT_OK)
+		return rc;
+	path = xasprintf("/evaluations/%lld/procedure", id);
+	rc = cmd_send(ctx, "GET", path, NULL, proc_print_records);
+	free(path);
 	return rc;
 }

@@ -4,7 +4,8 @@
  * weighting ballot: each item's weight within its sibling group, and
  * advanced-level proposals for the leaves), level confirm (the secretary
  * fixes a leaf's advanced level), and how their results, ballots and
- * finalizations print.
+ * finalizations print.  These meetings name items by code only; where a
+ * person reads them, the names come from the evaluation's pool.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +21,138 @@
 /* A weight of 1 in thousandths, the unit weights are given in. */
 #define CMD_PMEET_ONE 1000
 
+/* GET path (which it frees) into *out. */
+static int
+cmd_pmeet_get(struct api *api, char *path, json_t **out)
+{
+	int rc = api_call(api, "GET", path, NULL, out);
+
+	free(path);
+	return rc;
+}
+
+/* ---- the items' names ---- */
+
+/* The names for the meeting read from GET /meetings/ID (cmd_pmeet_names). */
+static json_t *
+cmd_pmeet_names_of(const struct cmd_ctx *ctx, struct api *api,
+		   const json_t *meeting)
+{
+	json_int_t eval =
+	    json_integer_value(json_object_get(meeting, "evaluation_id"));
+	json_t *rec = NULL, *names = NULL, *p;
+	size_t i;
+	int rc = PS_EXIT_REFUSED;
+
+	/* The names are an aid: an error answer's JSON must not land on
+	 * standard output, which --json keeps for the command's own answer. */
+	api_set_json(api, false);
+	if (eval > 0)
+		rc = cmd_pmeet_get(
+		    api,
+		    xasprintf("/evaluations/%lld/procedure", (long long)eval),
+		    &rec);
+	api_set_json(api, ctx->json);
+	if (rc == PS_EXIT_OK && json_is_array(json_object_get(rec, "pool"))) {
+		names = json_object();
+		json_array_foreach(json_object_get(rec, "pool"), i, p)
+		{
+			const char *code =
+			    json_string_value(json_object_get(p, "code"));
+
+			if (code != NULL)
+				json_object_set(names, code, p);
+		}
+	} else
+		fputs("pingshen: the items' names are not available; showing "
+		      "their codes only\n",
+		      stderr);
+	json_decref(rec);
+	return names;
+}
+
+json_t *
+cmd_pmeet_names(const struct cmd_ctx *ctx, struct api *api, long long meeting)
+{
+	json_t *m = NULL, *names;
+
+	/* On a failure m stays NULL, which cmd_pmeet_names_of reports. */
+	api_set_json(api, false);
+	(void)cmd_pmeet_get(api, xasprintf("/meetings/%lld", meeting), &m);
+	api_set_json(api, ctx->json);
+	names = cmd_pmeet_names_of(ctx, api, m);
+	json_decref(m);
+	return names;
+}
+
+/* The name of item code in names (cmd_pmeet_names), or NULL. */
+static const char *
+cmd_pmeet_name(const json_t *names, const char *code)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(names, code), "name"));
+}
+
+/* The widest table here (weighting results) with its NAME column. */
+#define CMD_PMEET_MAX_COLS 10
+
+/* A table whose first column holds item codes, followed by their names
+ * when they are known. */
+struct cmd_pmeet_table {
+	struct output_table *t;
+	const json_t *names; /* NULL: no NAME column */
+	size_t n;	     /* the caller's columns */
+};
+
+static void
+cmd_pmeet_table_new(struct cmd_pmeet_table *pt, size_t n,
+		    const char *const *head, const json_t *names)
+{
+	const char *cols[CMD_PMEET_MAX_COLS];
+
+	pt->names = names;
+	pt->n = n;
+	if (names == NULL) {
+		pt->t = output_table_new(n, head);
+		return;
+	}
+	if (n + 1 > CMD_PMEET_MAX_COLS)
+		abort();
+	cols[0] = head[0];
+	cols[1] = "NAME";
+	for (size_t c = 1; c < n; c++)
+		cols[c + 1] = head[c];
+	pt->t = output_table_new(n + 1, cols);
+}
+
+/* Adds a row of the caller's n cells, the name of cells[0] after it. */
+static void
+cmd_pmeet_table_add(struct cmd_pmeet_table *pt, char *const *cells)
+{
+	const char *cols[CMD_PMEET_MAX_COLS], *name;
+
+	if (pt->names == NULL) {
+		output_table_add(pt->t, (const char *const *)cells);
+		return;
+	}
+	name = cmd_pmeet_name(pt->names, cells[0]);
+	cols[0] = cells[0];
+	cols[1] = name != NULL ? name : "";
+	for (size_t c = 1; c < pt->n; c++)
+		cols[c + 1] = cells[c];
+	output_table_add(pt->t, cols);
+}
+
 /* ---- printing ---- */
 
 /* Prints a selection round's results: each candidate's include share and
  * whether it is selected. */
 static void
-cmd_pmeet_print_selection(const json_t *res)
+cmd_pmeet_print_selection(const json_t *res, const json_t *names)
 {
 	static const char *const head[] = {"ITEM", "INCLUDES", "SHARE",
 					   "SELECTED", "CONSENSUS"};
-	struct output_table *t = output_table_new(5, head);
+	struct cmd_pmeet_table t;
 	char *threshold = output_member(res, "threshold");
 	size_t i, n_items = 0, selected = 0, reached = 0;
 	json_t *item;
@@ -40,6 +163,7 @@ cmd_pmeet_print_selection(const json_t *res)
 	       (long long)json_integer_value(json_object_get(res, "n")),
 	       threshold);
 	free(threshold);
+	cmd_pmeet_table_new(&t, 5, head, names);
 	json_array_foreach(json_object_get(res, "items"), i, item)
 	{
 		char *cells[5] = {
@@ -54,15 +178,15 @@ cmd_pmeet_print_selection(const json_t *res)
 		    output_member(item, "consensus"),
 		};
 
-		output_table_add(t, (const char *const *)cells);
+		cmd_pmeet_table_add(&t, cells);
 		for (size_t c = 0; c < 5; c++)
 			free(cells[c]);
 		n_items++;
 		selected += json_is_true(json_object_get(item, "selected"));
 		reached += json_is_true(json_object_get(item, "consensus"));
 	}
-	output_table_print(t);
-	output_table_free(t);
+	output_table_print(t.t);
+	output_table_free(t.t);
 	printf("\n%zu of %zu items selected; consensus on %zu\n", selected,
 	       n_items, reached);
 }
@@ -77,7 +201,7 @@ cmd_pmeet_group(const json_t *group)
 
 /* Prints a weighting round's results, then the leaves' proposals. */
 static void
-cmd_pmeet_print_weighting(const json_t *res)
+cmd_pmeet_print_weighting(const json_t *res, const json_t *names)
 {
 	static const char *const head[] = {"ITEM",  "GROUP",  "N",
 					   "VALUE", "WEIGHT", "MEDIAN",
@@ -86,10 +210,12 @@ cmd_pmeet_print_weighting(const json_t *res)
 					   "value", "weight", "median",
 					   "iqr",   "cv",     "consensus"};
 	static const char *const prop_head[] = {"LEAF", "EXPERTS", "PROPOSAL"};
-	struct output_table *t = output_table_new(9, head);
-	struct output_table *props = output_table_new(3, prop_head);
+	struct cmd_pmeet_table t, props;
 	size_t i, n_items = 0, reached = 0, n_props = 0;
 	json_t *item;
+
+	cmd_pmeet_table_new(&t, 9, head, names);
+	cmd_pmeet_table_new(&props, 3, prop_head, names);
 
 	printf("round %lld: %lld complete ballots counted\n\n",
 	       (long long)json_integer_value(json_object_get(res, "round")),
@@ -104,7 +230,7 @@ cmd_pmeet_print_weighting(const json_t *res)
 			cells[c] = c == 1 ? cmd_pmeet_group(
 						json_object_get(item, "group"))
 					  : output_member(item, keys[c]);
-		output_table_add(t, (const char *const *)cells);
+		cmd_pmeet_table_add(&t, cells);
 		for (size_t c = 0; c < 9; c++)
 			free(cells[c]);
 		n_items++;
@@ -119,31 +245,31 @@ cmd_pmeet_print_weighting(const json_t *res)
 			    output_member(p, "text"),
 			};
 
-			output_table_add(props, (const char *const *)row);
+			cmd_pmeet_table_add(&props, row);
 			for (size_t c = 0; c < 3; c++)
 				free(row[c]);
 			n_props++;
 		}
 	}
-	output_table_print(t);
+	output_table_print(t.t);
 	printf("\nconsensus on %zu of %zu items\n", reached, n_items);
 	if (n_props > 0) {
 		printf("\nadvanced levels proposed:\n\n");
-		output_table_print(props);
+		output_table_print(props.t);
 	}
-	output_table_free(t);
-	output_table_free(props);
+	output_table_free(t.t);
+	output_table_free(props.t);
 }
 
 void
-cmd_pmeet_print_results(const json_t *res)
+cmd_pmeet_print_results_named(const json_t *res, const json_t *names)
 {
 	const char *kind = json_string_value(json_object_get(res, "kind"));
 
 	if (kind != NULL && strcmp(kind, "selection") == 0)
-		cmd_pmeet_print_selection(res);
+		cmd_pmeet_print_selection(res, names);
 	else
-		cmd_pmeet_print_weighting(res);
+		cmd_pmeet_print_weighting(res, names);
 }
 
 /* The row of the previous round's results about code, or NULL. */
@@ -167,7 +293,8 @@ cmd_pmeet_level_of(const json_t *ballot, const char *code)
 }
 
 void
-cmd_pmeet_print_ballot(long long n, const json_t *ballot)
+cmd_pmeet_print_ballot_named(long long n, const json_t *ballot,
+			     const json_t *names)
 {
 	static const char *const sel_head[] = {
 	    "ITEM", "INCLUDE", "COMMENT", "PREVIOUS SHARE", "YOUR PREVIOUS"};
@@ -177,8 +304,7 @@ cmd_pmeet_print_ballot(long long n, const json_t *ballot)
 	bool votes = json_object_get(ballot, "votes") != NULL;
 	bool prev = json_is_object(json_object_get(ballot, "previous"));
 	size_t cols = prev ? 5 : 3, i;
-	struct output_table *t =
-	    output_table_new(cols, votes ? sel_head : wt_head);
+	struct cmd_pmeet_table t;
 	char *version = output_member(ballot, "version");
 	json_t *code_j;
 
@@ -187,6 +313,7 @@ cmd_pmeet_print_ballot(long long n, const json_t *ballot)
 		   ? "complete"
 		   : "incomplete");
 	free(version);
+	cmd_pmeet_table_new(&t, cols, votes ? sel_head : wt_head, names);
 	/* Every item of the round, given or not. */
 	json_array_foreach(json_object_get(ballot, "items"), i, code_j)
 	{
@@ -219,12 +346,12 @@ cmd_pmeet_print_ballot(long long n, const json_t *ballot)
 			cells[3] = output_member(p, "weight");
 			cells[4] = output_member(p, "own_weight");
 		}
-		output_table_add(t, (const char *const *)cells);
+		cmd_pmeet_table_add(&t, cells);
 		for (size_t c = 0; c < 5; c++)
 			free(cells[c]);
 	}
-	output_table_print(t);
-	output_table_free(t);
+	output_table_print(t.t);
+	output_table_free(t.t);
 }
 
 /* Adds node and its descendants to t, names indented by depth. */
@@ -409,10 +536,11 @@ cmd_pmeet_read_votes(const char *file, json_t *votes)
 
 /* Prints what the expert should know of item code before voting on it. */
 static void
-cmd_pmeet_describe_vote(size_t i, size_t n, const char *code,
+cmd_pmeet_describe_vote(size_t i, size_t n, const char *code, const char *name,
 			const json_t *prev, const json_t *current)
 {
-	fprintf(stderr, "\n[%zu/%zu] %s\n", i + 1, n, code);
+	fprintf(stderr, "\n[%zu/%zu] %s%s%s\n", i + 1, n, code,
+		name != NULL ? " " : "", name != NULL ? name : "");
 	if (prev != NULL) {
 		char *share = output_member(prev, "share");
 		char *selected = output_member(prev, "selected");
@@ -443,12 +571,13 @@ cmd_pmeet_describe_vote(size_t i, size_t n, const char *code,
 
 /*
  * Asks include or exclude for every item of ballot (GET .../ballot) on
- * standard input, appending the votes to votes.  At the end of the input
- * the other items keep their current votes.  PS_EXIT_USAGE after too many
- * invalid answers.
+ * standard input, each shown with its name from names (NULL: codes
+ * only), appending the votes to votes.  At the end of the input the other
+ * items keep their current votes.  PS_EXIT_USAGE after too many invalid
+ * answers.
  */
 static int
-cmd_pmeet_ask_votes(const json_t *ballot, json_t *votes)
+cmd_pmeet_ask_votes(const json_t *ballot, const json_t *names, json_t *votes)
 {
 	const json_t *items = json_object_get(ballot, "items");
 	const json_t *old = json_object_get(ballot, "votes");
@@ -475,8 +604,8 @@ cmd_pmeet_ask_votes(const json_t *ballot, json_t *votes)
 		current = cmd_expert_find(old, code);
 		if (!eof) {
 			cmd_pmeet_describe_vote(
-			    i, n, code, cmd_pmeet_previous(ballot, code),
-			    current);
+			    i, n, code, cmd_pmeet_name(names, code),
+			    cmd_pmeet_previous(ballot, code), current);
 			got = cmd_expert_ask_valid(
 			    current != NULL ? "include? y/n [comment] (empty: "
 					      "keep): "
@@ -511,16 +640,6 @@ cmd_pmeet_ask_votes(const json_t *ballot, json_t *votes)
 	}
 	free(line);
 	return got < 0 ? PS_EXIT_USAGE : PS_EXIT_OK;
-}
-
-/* GET path (which it frees) into *out. */
-static int
-cmd_pmeet_get(struct api *api, char *path, json_t **out)
-{
-	int rc = api_call(api, "GET", path, NULL, out);
-
-	free(path);
-	return rc;
 }
 
 /*
@@ -568,6 +687,7 @@ cmd_vote(struct cmd_ctx *ctx)
 	struct args a;
 	struct api *api = NULL;
 	json_t *votes = json_array(), *body = NULL, *ballot = NULL;
+	json_t *names = NULL;
 	const char *file;
 	bool flags, interactive;
 	long long id, n;
@@ -612,10 +732,11 @@ cmd_vote(struct cmd_ctx *ctx)
 		    &ballot);
 		if (rc != PS_EXIT_OK)
 			goto out;
+		names = cmd_pmeet_names(ctx, api, id);
 		n_items = json_array_size(json_object_get(ballot, "items"));
 		fprintf(stderr, "meeting %lld, round %lld: %zu candidate%s\n",
 			id, n, n_items, n_items == 1 ? "" : "s");
-		rc = cmd_pmeet_ask_votes(ballot, votes);
+		rc = cmd_pmeet_ask_votes(ballot, names, votes);
 		if (rc != PS_EXIT_OK)
 			goto out;
 	}
@@ -630,6 +751,7 @@ out:
 	json_decref(votes);
 	json_decref(body);
 	json_decref(ballot);
+	json_decref(names);
 	api_free(api);
 	args_free(&a);
 	return rc;
@@ -772,6 +894,7 @@ cmd_pmeet_read_weights(const char *file, json_t *weights, json_t *levels)
 struct cmd_pmeet_weigh {
 	const json_t *ballot;	/* GET .../ballot */
 	const json_t *universe; /* every item of the meeting (round 1's) */
+	const json_t *names;	/* cmd_pmeet_names, or NULL */
 	json_t *weights;	/* code -> weight text, the answers so far */
 	json_t *levels;		/* code -> proposal text */
 	char *line;
@@ -788,8 +911,10 @@ cmd_pmeet_describe_weight(const struct cmd_pmeet_weigh *w, const char *code,
 	const char *weight =
 	    json_string_value(json_object_get(w->weights, code));
 	const char *level = json_string_value(json_object_get(w->levels, code));
+	const char *name = cmd_pmeet_name(w->names, code);
 
-	fprintf(stderr, "  %s%s\n", code, leaf ? " (leaf)" : "");
+	fprintf(stderr, "  %s%s%s%s\n", code, name != NULL ? " " : "",
+		name != NULL ? name : "", leaf ? " (leaf)" : "");
 	if (prev != NULL) {
 		char *median = output_member(prev, "median");
 		char *iqr = output_member(prev, "iqr");
@@ -829,8 +954,11 @@ cmd_pmeet_ask_group(struct cmd_pmeet_weigh *w, const char *group,
 		char *text;
 		int got;
 
-		fprintf(stderr, "\n%s%s (the weights sum to 1):\n",
-			group[0] != '\0' ? "under " : "the top level", group);
+		const char *name = cmd_pmeet_name(w->names, group);
+
+		fprintf(stderr, "\n%s%s%s%s (the weights sum to 1):\n",
+			group[0] != '\0' ? "under " : "the top level", group,
+			name != NULL ? " " : "", name != NULL ? name : "");
 		json_array_foreach(members, i, code_j)
 		{
 			const char *code = json_string_value(code_j);
@@ -980,14 +1108,16 @@ cmd_pmeet_ask_weights(struct cmd_pmeet_weigh *w, json_t *weights,
 
 /*
  * The interactive weighting ballot of meeting id, round n: its items and
- * round 1's (to tell leaves), the current ballot, then the questions.
+ * round 1's (to tell leaves), the current ballot, the items' names, then
+ * the questions.
  */
 static int
-cmd_pmeet_weigh_interactive(struct api *api, long long id, long long n,
-			    json_t *weights, json_t *levels, size_t *n_items)
+cmd_pmeet_weigh_interactive(const struct cmd_ctx *ctx, struct api *api,
+			    long long id, long long n, json_t *weights,
+			    json_t *levels, size_t *n_items)
 {
 	struct cmd_pmeet_weigh w = {0};
-	json_t *meeting = NULL, *ballot = NULL, *r;
+	json_t *meeting = NULL, *ballot = NULL, *names = NULL, *r;
 	size_t i;
 	int rc = cmd_pmeet_get(api, xasprintf("/meetings/%lld", id), &meeting);
 
@@ -1004,6 +1134,7 @@ cmd_pmeet_weigh_interactive(struct api *api, long long id, long long n,
 	w.ballot = ballot;
 	if (w.universe == NULL)
 		w.universe = json_object_get(ballot, "items");
+	w.names = names = cmd_pmeet_names_of(ctx, api, meeting);
 	w.weights = json_object();
 	w.levels = json_object();
 	*n_items = json_array_size(json_object_get(ballot, "items"));
@@ -1016,6 +1147,7 @@ cmd_pmeet_weigh_interactive(struct api *api, long long id, long long n,
 out:
 	json_decref(meeting);
 	json_decref(ballot);
+	json_decref(names);
 	return rc;
 }
 
@@ -1067,8 +1199,8 @@ cmd_weigh(struct cmd_ctx *ctx)
 	if (rc != PS_EXIT_OK)
 		goto out;
 	if (file == NULL && !flags) {
-		rc = cmd_pmeet_weigh_interactive(api, id, n, weights, levels,
-						 &n_items);
+		rc = cmd_pmeet_weigh_interactive(ctx, api, id, n, weights,
+						 levels, &n_items);
 		if (rc != PS_EXIT_OK)
 			goto out;
 	}

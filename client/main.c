@@ -69,6 +69,15 @@ static const struct cmd_def cmd_table_defs[] = {
     {"history", cmd_history, "EVALUATION",
      "an evaluation's audit entries, oldest first (secretary, auditor)",
      "DETAILS is the entry's details as compact JSON, cut to 60 columns."},
+    {"procedure", cmd_procedure, "EVALUATION",
+     "an evaluation's 4.1 records: standards, pool, consultations",
+     "For its secretary, the experts of its meetings and auditors.  The\n"
+     "pool prints as the table it grows into, in table order, names\n"
+     "indented by level: each candidate's source and comparison, and once\n"
+     "the selection meeting is finalized, KEY ✓ for a key indicator and\n"
+     "✗ for an excluded candidate; then the entries' descriptions.\n"
+     "Selection and weighting meetings name items by code; this shows what\n"
+     "the codes stand for (vote and weigh show the names too)."},
     {"meeting create", cmd_meeting_create,
      "EVALUATION --title T --expert ID...\n"
      "       [--kind scoring|selection|weighting]\n"
@@ -148,11 +157,12 @@ static const struct cmd_def cmd_table_defs[] = {
      "with include y, yes, n, no, true, false, 1, 0, 是 or 否 (skipped lines\n"
      "as for ballot).  The votes given are the whole ballot.\n"
      "Without options the candidates are asked one by one on standard\n"
-     "input (a terminal or a pipe), from round 2 with the previous round's\n"
-     "include share and your vote: answer y or n, optionally followed by a\n"
-     "comment; empty keeps the current vote or skips the candidate.  Prompts\n"
-     "go to standard error; an invalid answer is asked again, three times\n"
-     "at most, then exit 2."},
+     "input (a terminal or a pipe), each with its name from the pool (see\n"
+     "procedure), from round 2 with the previous round's include share\n"
+     "and your vote: answer y or n, optionally followed by a comment; empty\n"
+     "keeps the current vote or skips the candidate.  Prompts go to\n"
+     "standard error; an invalid answer is asked again, three times at\n"
+     "most, then exit 2.  Codes only when the names cannot be fetched."},
     {"weigh", cmd_weigh,
      "MEETING [--weight CODE=W]... [--level CODE=TEXT]... | --file FILE\n"
      "       [--round N]",
@@ -163,10 +173,11 @@ static const struct cmd_def cmd_table_defs[] = {
      "proposes a leaf's advanced level.  Each line of FILE:\n"
      "item,weight[,advanced level] (skipped lines as for ballot).\n"
      "Without options the items are asked group by group on standard input\n"
-     "(a terminal or a pipe), from round 2 with the previous median, IQR,\n"
-     "weight and yours: a weight per item (empty keeps the current one or\n"
-     "skips it; an item alone in its group weighs 1) and for each leaf an\n"
-     "advanced level (empty: keep or none).\n"
+     "(a terminal or a pipe), each with its name from the pool (see\n"
+     "procedure), from round 2 with the previous median, IQR, weight and\n"
+     "yours: a weight per item (empty keeps the current one or skips it;\n"
+     "an item alone in its group weighs 1) and for each leaf an advanced\n"
+     "level (empty: keep or none).\n"
      "A group not summing to 1 is asked again, three times at most."},
     {"ballot show", cmd_ballot_show, "MEETING [--round N]",
      "your ballot in the open (or given) round (expert)",

@@ -2,7 +2,8 @@
  * The section 4.1 procedure's records and the stage machine:
  * POST /evaluations/{id}/standards (a), POST .../pool (b),
  * PUT .../pool/{code}/comparison (c), POST .../consultations (d), and
- * POST .../advance, whose guards are workflow/stage.c's.  A stage's
+ * POST .../advance, whose guards are workflow/stage.c's, and GET
+ * .../procedure, which shows them all.  A stage's
  * records change only while the evaluation is at that stage.
  */
 #include <stdio.h>
@@ -653,4 +654,84 @@ void
 h_procedure_advance(struct req *r)
 {
 	txn_idempotent(r, proc_advance_start);
+}
+
+/* ---- GET /evaluations/{id}/procedure ---- */
+
+/* Everything stages a-d recorded, for the secretary, the panels (who vote
+ * on the pool's candidates by name, not by code) and auditors. */
+DB_STMT(stmt_procedure_records, 1,
+	"SELECT COALESCE((SELECT json_agg(json_build_object('id', id, 'code',"
+	"  code, 'title', title, 'scope', scope, 'clauses', clauses)"
+	"  ORDER BY id) FROM standards WHERE evaluation_id = $1), '[]')::text,"
+	" COALESCE((SELECT json_agg(json_strip_nulls(json_build_object("
+	"  'code', code, 'kind', kind, 'name', name, 'description',"
+	"  description, 'parent', parent, 'source', source, 'comparison',"
+	"  comparison, 'key', key))) FROM pool WHERE evaluation_id = $1),"
+	"  '[]')::text,"
+	" COALESCE((SELECT json_agg(json_strip_nulls(json_build_object('id',"
+	"  id, 'stakeholder', stakeholder, 'organization', organization,"
+	"  'opinion', opinion, 'response', response)) ORDER BY id)"
+	"  FROM consultations WHERE evaluation_id = $1), '[]')::text");
+
+static int
+proc_pool_cmp(const void *a, const void *b)
+{
+	return tbl_code_cmp(
+	    json_string_value(json_object_get(*(json_t *const *)a, "code")),
+	    json_string_value(json_object_get(*(json_t *const *)b, "code")));
+}
+
+/* The pool in table order ("1.2" before "1.10"), which SQL's text order
+ * is not. */
+static json_t *
+proc_pool_sorted(json_t *pool)
+{
+	size_t i, n = json_array_size(pool);
+	json_t **rows = xcalloc(n + 1, sizeof *rows), *out = json_array();
+
+	for (i = 0; i < n; i++)
+		rows[i] = json_array_get(pool, i);
+	qsort(rows, n, sizeof *rows, proc_pool_cmp);
+	for (i = 0; i < n; i++)
+		json_array_append(out, rows[i]);
+	free(rows);
+	json_decref(pool);
+	return out;
+}
+
+static void
+proc_records_read(struct req *r, const PGresult *res)
+{
+	struct proc_ctx *c = r->state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		txn_reply_db_error(r, res);
+		return;
+	}
+	http_reply_json(
+	    r, 200,
+	    json_pack(
+		"{s:s, s:o, s:o, s:o}", "stage", stage_name(c->e.stage),
+		"standards", json_loads(PQgetvalue(res, 0, 0), 0, NULL), "pool",
+		proc_pool_sorted(json_loads(PQgetvalue(res, 0, 1), 0, NULL)),
+		"consultations", json_loads(PQgetvalue(res, 0, 2), 0, NULL)));
+}
+
+static void
+proc_records_checked(struct req *r, const PGresult *res)
+{
+	struct proc_ctx *c = r->state;
+
+	if (!eval_row_read(r, res, &c->e))
+		return;
+	req_query(r, &stmt_procedure_records,
+		  (const char *const[]){c->e.id_text}, proc_records_read);
+}
+
+void
+h_procedure_records(struct req *r)
+{
+	proc_ctx_new(r);
+	eval_load(r, proc_records_checked);
 }

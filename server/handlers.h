@@ -119,6 +119,7 @@ void h_procedure_pool(struct req *r);
 void h_procedure_compare(struct req *r);
 void h_procedure_consultations(struct req *r);
 void h_procedure_advance(struct req *r);
+void h_procedure_records(struct req *r);
 
 /* h_audit.c */
 void h_evaluations_history(struct req *r);

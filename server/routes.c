@@ -44,6 +44,8 @@ const struct route http_routes[] = {
     R(POST, "/evaluations/{id}/consultations", h_procedure_consultations,
       ROLE_SECRETARY),
     R(POST, "/evaluations/{id}/advance", h_procedure_advance, ROLE_SECRETARY),
+    R(GET, "/evaluations/{id}/procedure", h_procedure_records,
+      ROLE_SECRETARY | ROLE_EXPERT | ROLE_AUDITOR),
     R(GET, "/evaluations/{id}/history", h_evaluations_history,
       ROLE_SECRETARY | ROLE_AUDITOR),
     R(GET, "/evaluations/{id}/verdict/preview", h_verdict_preview,

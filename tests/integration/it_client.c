@@ -5,7 +5,8 @@
  * Covers the exit statuses (0, 1 with the server's code, 2 usage, 3
  * connection and TLS), the token file, --json, a whole section-5 scoring
  * procedure from account creation to the signed verdict, the audit chain
- * check online and on a saved, then doctored, copy, and logout.
+ * check online and on a saved, then doctored, copy, logout, and section 4.1
+ * with its records as `procedure` prints them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -891,6 +892,23 @@ test_procedure_41(void **state)
 	RUN(1, "secretary", NULL, "advance", eid, "comparison");
 	assert_printed("candidate_without_source");
 	assert_printed("1.2");
+
+	/* What the panel reads: names under their groups, the sources. */
+	RUN(0, "secretary", NULL, "procedure", eid);
+	assert_printed("标准化工作导则");
+	assert_printed("  办理时限");
+	assert_printed("  一次办成率");
+	assert_printed("standard, GB/T 1");
+	RUN(0, "secretary", NULL, "--json", "procedure", eid);
+	{
+		json_t *j = last_json(), *pool = json_object_get(j, "pool");
+
+		assert_int_equal(json_array_size(pool), 3);
+		assert_string_equal(json_string_value(json_object_get(
+					json_array_get(pool, 2), "name")),
+				    "一次办成率");
+		json_decref(j);
+	}
 
 	RUN(0, "secretary", NULL, "history", eid);
 	assert_printed("standard.add");

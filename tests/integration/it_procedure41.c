@@ -4,8 +4,9 @@
  * round over the items without consensus), weighting meetings (sibling
  * groups summing to 1.000, aggregated and renormalized by largest
  * remainder, advanced levels proposed by the panel and confirmed by the
- * secretary), the table they form, and an evaluation without a template
- * driven from its standards to a signed verdict.
+ * secretary), the table they form, an evaluation without a template
+ * driven from its standards to a signed verdict, and GET .../procedure,
+ * where the panel reads what the codes it votes on stand for.
  *
  * Every expected number is computed here from the ballots the test sent,
  * in integer arithmetic: shares as fractions, weights in thousandths,
@@ -2849,6 +2850,284 @@ test_median_zero_group(void **state)
 	advance(eval, "scoring");
 }
 
+/* ---- 6. GET .../procedure: the records, and who reads them ---- */
+
+/* Fails unless object has no member key, or has it null. */
+static void
+assert_absent(const json_t *object, const char *key, const char *what)
+{
+	const json_t *v = json_object_get(object, key);
+
+	if (v != NULL && !json_is_null(v)) {
+		dump(what, object);
+		fail_msg("%s has a %s", what, key);
+	}
+}
+
+/*
+ * GET .../procedure as the secretary, checked against what eval_build
+ * recorded from pool (order[k] is the code at table position k, from[k]
+ * its index in pool) and the two consultations of the test; key[k] is
+ * '1' or '0' once the selection meeting is finalized, else '-'.  The
+ * answer (new reference).
+ */
+static json_t *
+check_records(long long eval, const struct pool_entry *pool,
+	      const char *const *order, const size_t *from, size_t n,
+	      const char *key)
+{
+	json_t *j =
+	    take(get(Sec.token, V1 "/evaluations/%lld/procedure", eval), 200);
+	const json_t *std, *entries, *cons, *e, *c;
+	size_t cand_seen[8] = {0}, n_cand = 0;
+	char what[64];
+
+	assert_true(n <= sizeof cand_seen / sizeof *cand_seen);
+	assert_str(json_object_get(j, "stage"), "selection", "stage");
+	std = json_object_get(j, "standards");
+	assert_int_equal(json_array_size(std), 1);
+	e = json_array_get(std, 0);
+	assert_true(json_integer_value(json_object_get(e, "id")) > 0);
+	assert_str(json_object_get(e, "code"), STANDARD_REF, "standard code");
+	assert_str(json_object_get(e, "title"), "政务服务中心运行规范",
+		   "standard title");
+	assert_str(json_object_get(e, "scope"), "national", "standard scope");
+	assert_int_equal(json_array_size(json_object_get(e, "clauses")), 1);
+	assert_str(json_array_get(json_object_get(e, "clauses"), 0), "4.1",
+		   "standard clause");
+
+	/* eval_build compared the candidates in the order it added them,
+	 * alternating a standard and a benchmark. */
+	for (size_t i = 0; i < n; i++) {
+		if (!pool[i].group)
+			cand_seen[i] = n_cand++;
+	}
+	entries = json_object_get(j, "pool");
+	if (json_array_size(entries) != n) {
+		dump("pool", entries);
+		fail_msg("%zu pool entries, want %zu", json_array_size(entries),
+			 n);
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct pool_entry *want = &pool[from[k]];
+		const json_t *cmp;
+
+		e = json_array_get(entries, k);
+		snprintf(what, sizeof what, "pool[%zu] (%s)", k, order[k]);
+		assert_str(json_object_get(e, "code"), order[k], what);
+		assert_str(json_object_get(e, "kind"),
+			   want->group ? "group" : "candidate", what);
+		assert_str(json_object_get(e, "name"), want->name, what);
+		if (want->parent != NULL)
+			assert_str(json_object_get(e, "parent"), want->parent,
+				   what);
+		else
+			assert_absent(e, "parent", what);
+		if (want->description != NULL)
+			assert_str(json_object_get(e, "description"),
+				   want->description, what);
+		else
+			assert_absent(e, "description", what);
+		if (want->group) {
+			assert_absent(e, "source", what);
+			assert_absent(e, "comparison", what);
+			assert_null(json_object_get(e, "key"));
+			continue;
+		}
+		assert_str(
+		    json_object_get(json_object_get(e, "source"), "type"),
+		    "standard", what);
+		assert_str(json_object_get(json_object_get(e, "source"), "ref"),
+			   STANDARD_REF, what);
+		cmp = json_object_get(e, "comparison");
+		if (cand_seen[from[k]] % 2 == 0) {
+			const json_t *side = json_object_get(cmp, "standard");
+
+			assert_str(json_object_get(side, "ref"), STANDARD_REF,
+				   what);
+			assert_str(json_object_get(side, "clause"), "4.1",
+				   what);
+			assert_str(json_object_get(side, "level"), "国内领先",
+				   what);
+			assert_absent(cmp, "benchmark", what);
+		} else {
+			const json_t *side = json_object_get(cmp, "benchmark");
+
+			assert_str(json_object_get(side, "scope"),
+				   "international", what);
+			assert_str(json_object_get(side, "ref"), BENCH_REF,
+				   what);
+			assert_str(json_object_get(side, "level"), "国际先进",
+				   what);
+			assert_absent(cmp, "standard", what);
+		}
+		/* Null until a selection meeting is finalized: no member. */
+		if (key[k] == '-')
+			assert_null(json_object_get(e, "key"));
+		else
+			assert_bool(json_object_get(e, "key"), key[k] == '1',
+				    what);
+	}
+
+	cons = json_object_get(j, "consultations");
+	assert_int_equal(json_array_size(cons), 2);
+	c = json_array_get(cons, 0);
+	assert_str(json_object_get(c, "stakeholder"), "industry_association",
+		   "consultation 1");
+	assert_str(json_object_get(c, "organization"), "上海市标准化协会",
+		   "consultation 1");
+	assert_str(json_object_get(c, "opinion"), "支持所选关键指标",
+		   "consultation 1");
+	assert_str(json_object_get(c, "response"), "采纳", "consultation 1");
+	c = json_array_get(cons, 1);
+	assert_true(
+	    json_integer_value(json_object_get(c, "id")) >
+	    json_integer_value(json_object_get(json_array_get(cons, 0), "id")));
+	assert_str(json_object_get(c, "stakeholder"), "consumer",
+		   "consultation 2");
+	assert_str(json_object_get(c, "opinion"), "关注移动端办事体验",
+		   "consultation 2");
+	assert_absent(c, "response", "consultation 2");
+	return j;
+}
+
+/* GET .../procedure as token answers 200 with exactly want. */
+static void
+records_same(long long eval, const char *token, const json_t *want,
+	     const char *who)
+{
+	json_t *j =
+	    take(get(token, V1 "/evaluations/%lld/procedure", eval), 200);
+
+	if (!json_equal(j, want)) {
+		dump("secretary's", want);
+		dump(who, j);
+		fail_msg("%s reads other records than the secretary", who);
+	}
+	json_decref(j);
+}
+
+static void
+records_refused(long long eval, const char *token, long status,
+		const char *code)
+{
+	struct it_resp *r = get(token, V1 "/evaluations/%lld/procedure", eval);
+
+	it_assert_error(r, status, code);
+	it_resp_free(r);
+}
+
+static void
+test_procedure_records(void **state)
+{
+	/* Added out of table order, with 1.10 after 1.9 in table order but
+	 * before 1.2 in text order: the server must sort them itself. */
+	static const struct pool_entry pool[] = {
+	    {"2", NULL, true, "标准实施成效", NULL},
+	    {"2.1", "2", false, "标准应用", "被政府部门、企业等采用的情况"},
+	    {"1", NULL, true, "关键性指标", "可量化的关键性指标"},
+	    {"1.10", "1", false, "跑动次数", NULL},
+	    {"1.2", "1", false, "办结时限", NULL},
+	    {"1.9", "1", false, "事项覆盖度", NULL},
+	};
+	static const char *const order[] = {"1",    "1.2", "1.9",
+					    "1.10", "2",   "2.1"};
+	static const size_t from[] = {2, 4, 5, 3, 0, 1};
+	static const char *const cand[] = {"1.2", "1.9", "1.10", "2.1"};
+	/* 5/5, 0/5, 4/5 and 2/5 against the default 2/3. */
+	static const char *const votes[] = {"11111", "00000", "11110", "11000"};
+	static const char *const selected[] = {"1.2", "1.10"};
+	static const char *const excluded[] = {"1.9", "2.1"};
+	static const int six[6] = {0, 1, 2, 3, 4, 5};
+	struct it_snapshot snap;
+	char *aud_token, *sec2_token;
+	long long eval, sel;
+	json_t *j, *rec;
+	struct it_resp *r;
+
+	(void)state;
+	it_create_user(admin_token, "p41_aud", "auditor", PASSWORD);
+	aud_token = it_login("p41_aud", PASSWORD);
+	it_create_user(admin_token, "p41_sec2", "secretary", PASSWORD);
+	sec2_token = it_login("p41_sec2", PASSWORD);
+
+	eval = eval_build("无模板评价：程序记录", pool,
+			  sizeof pool / sizeof pool[0]);
+	consult(eval);
+	json_decref(
+	    take(send_to("POST", Sec.token,
+			 json_pack("{s:s, s:s, s:s}", "stakeholder", "consumer",
+				   "organization", "上海市消费者权益保护委员会",
+				   "opinion", "关注移动端办事体验"),
+			 V1 "/evaluations/%lld/consultations", eval),
+		 201));
+
+	/* Before any meeting: the secretary and auditors only. */
+	rec = check_records(eval, pool, order, from, 6, "------");
+	records_same(eval, aud_token, rec, "the auditor");
+	records_refused(eval, E[0].token, 403, "forbidden");
+	json_decref(rec);
+
+	/* Six invited; five take their seats, the sixth is still invited. */
+	j = take(send_to("POST", Sec.token,
+			 meeting_body("selection", six, 6,
+				      json_pack("{s:i}", "quorum", 5)),
+			 V1 "/evaluations/%lld/meetings", eval),
+		 201);
+	sel = json_integer_value(json_object_get(j, "id"));
+	json_decref(j);
+	for (int e = 0; e < 5; e++)
+		json_decref(
+		    take(send_to("POST", E[e].token,
+				 json_pack("{s:b}", "conflict_of_interest", 0),
+				 V1 "/meetings/%lld/seat", sel),
+			 200));
+
+	/* Reading writes nothing. */
+	it_snapshot(&snap);
+	rec = check_records(eval, pool, order, from, 6, "------");
+	records_same(eval, E[0].token, rec, "a seated expert");
+	records_same(eval, E[5].token, rec, "an invited expert");
+	records_same(eval, aud_token, rec, "the auditor");
+	/* As GET /evaluations/{id} refuses them (eval_row_read). */
+	records_refused(eval, Lonely.token, 403, "forbidden");
+	records_refused(eval, E[6].token, 403, "forbidden");
+	records_refused(eval, sec2_token, 403, "forbidden");
+	/* The route takes no administrator, nor anyone unknown. */
+	records_refused(eval, admin_token, 403, "forbidden");
+	records_refused(eval, NULL, 401, "unauthorized");
+	records_refused(eval + 1000000, aud_token, 404, "not_found");
+	r = it_get(V1 "/evaluations/0/procedure", aud_token);
+	it_assert_error(r, 404, "not_found");
+	it_resp_free(r);
+	it_assert_unchanged(&snap, "GET .../procedure");
+	json_decref(rec);
+
+	/* A recused expert no longer sees the evaluation. */
+	json_decref(take(send_to("POST", E[5].token,
+				 json_pack("{s:b, s:s}", "conflict_of_interest",
+					   1, "reason", "employment"),
+				 V1 "/meetings/%lld/seat", sel),
+			 200));
+	records_refused(eval, E[5].token, 403, "forbidden");
+
+	/* Selection: the candidates in table order, then key indicators. */
+	assert_int_equal(round_open(sel, NULL, cand, 4), 1);
+	for (int e = 0; e < 5; e++)
+		ballot_put(sel, 1, &E[e], votes_body(cand, votes, 4, e), true);
+	json_decref(round_close(sel, 1));
+	rec = check_records(eval, pool, order, from, 6, "------");
+	json_decref(rec);
+	selection_finalize(sel, selected, 2, excluded, 2);
+	rec = check_records(eval, pool, order, from, 6, "-101-0");
+	records_same(eval, E[3].token, rec, "a seated expert");
+	records_same(eval, aud_token, rec, "the auditor");
+	json_decref(rec);
+
+	free(aud_token);
+	free(sec2_token);
+}
+
 /* Last: a clean exit, which under AddressSanitizer also means no leak. */
 static void
 test_stop_clean(void **state)
@@ -2867,6 +3146,7 @@ main(void)
 	    cmocka_unit_test(test_selection_previous),
 	    cmocka_unit_test(test_no_key_indicators),
 	    cmocka_unit_test(test_median_zero_group),
+	    cmocka_unit_test(test_procedure_records),
 	    cmocka_unit_test(test_stop_clean),
 	};
 
