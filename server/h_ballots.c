@@ -410,7 +410,8 @@ ballot_read_path(struct req *r, struct ballot_ctx *c)
 	c->meeting = r->match.params[0].id;
 	snprintf(c->meeting_text, sizeof c->meeting_text, "%lld",
 		 (long long)c->meeting);
-	c->n = (int)r->match.params[1].id;
+	if (!meeting_round_param(r, &c->n))
+		return false;
 	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
 	h = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
 			       "If-Match");

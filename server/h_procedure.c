@@ -158,6 +158,7 @@ proc_standard_checked(struct req *r, const PGresult *res)
 					     "clauses", NULL};
 	struct proc_ctx *c = r->state;
 	const char *code, *title, *scope, *params[TXN_AUDIT_PARAMS + 5];
+	char *clauses;
 	size_t i;
 
 	if (!proc_require(r, res, c, STAGE_STANDARDS) ||
@@ -176,8 +177,11 @@ proc_standard_checked(struct req *r, const PGresult *res)
 			     "industry, local or group");
 		return;
 	}
-	if ((c->json = proc_string_list(r, "clauses")) == NULL)
+	/* A refused list has answered, and freed c with the request. */
+	clauses = proc_string_list(r, "clauses");
+	if (clauses == NULL)
 		return;
+	c->json = clauses;
 	txn_audit_params(r, params);
 	params[5] = c->e.id_text;
 	params[6] = code;

@@ -580,7 +580,8 @@ round_locked(struct req *r, const PGresult *res)
 static bool
 round_require_open(struct req *r, struct round_ctx *c)
 {
-	c->n = (int)r->match.params[1].id;
+	if (!meeting_round_param(r, &c->n))
+		return false;
 	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
 	if (c->n > c->m.last_round) {
 		http_reply_error(r, 404, "not_found", "there is no round %d",
@@ -712,7 +713,8 @@ h_rounds_results(struct req *r)
 
 	snprintf(c->m.id_text, sizeof c->m.id_text, "%lld",
 		 (long long)r->match.params[0].id);
-	c->n = (int)r->match.params[1].id;
+	if (!meeting_round_param(r, &c->n))
+		return;
 	snprintf(c->n_text, sizeof c->n_text, "%d", c->n);
 	req_query(r, &stmt_round_results,
 		  (const char *const[]){c->m.id_text, c->n_text,

@@ -1,6 +1,7 @@
 /* Reading a meeting with the caller's relation to it. */
 #include "meeting.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,20 @@ meeting_stat_json(bool defined, double v, int decimals)
 		return json_null();
 	snprintf(buf, sizeof buf, "%.*f", decimals, v);
 	return json_string(buf);
+}
+
+bool
+meeting_round_param(struct req *r, int *n)
+{
+	int64_t id = r->match.params[1].id;
+
+	if (id > INT_MAX) {
+		http_reply_error(r, 404, "not_found", "there is no round %lld",
+				 (long long)id);
+		return false;
+	}
+	*n = (int)id;
+	return true;
 }
 
 bool

@@ -76,6 +76,13 @@ bool meeting_rules_parse(const json_t *rules, struct meeting_rules *out);
  * decimals, or null when undefined (new reference). */
 json_t *meeting_stat_json(bool defined, double v, int decimals);
 
+/*
+ * The round number of the route's second {id}.  The router takes ids up
+ * to 18 digits; a round number is an int, and a cast would make round
+ * 4294967297 round 1.  False after answering 404.
+ */
+bool meeting_round_param(struct req *r, int *n);
+
 /* Answers 403 unless the caller is the secretary; false after answering. */
 bool meeting_require_secretary(struct req *r, const struct meeting_row *m);
 
