@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include "config.h"
@@ -397,6 +398,62 @@ http_reply_empty(struct req *r, int status)
 	http_send(r, status, "application/json; charset=utf-8", NULL);
 }
 
+/* The length of the well-formed UTF-8 sequence at p (Unicode table 3-7),
+ * or 0 when none starts there. */
+static size_t
+http_utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	}
+	return n;
+}
+
+/*
+ * Replaces each byte that starts no well-formed UTF-8 sequence with '?'.
+ * A message may quote what a client sent, cut mid-character by a fixed
+ * buffer or by jansson's error text, and json_pack refuses a string that
+ * is not UTF-8: the answer would be lost and http_reply_json abort.
+ */
+static void
+http_utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p != '\0') {
+		size_t n = http_utf8_len(p);
+
+		if (n == 0)
+			*p++ = '?';
+		else
+			p += n;
+	}
+}
+
 static void
 http_reply_errorv(struct req *r, int status, const char *code, json_t *details,
 		  const char *fmt, va_list ap)
@@ -405,6 +462,7 @@ http_reply_errorv(struct req *r, int status, const char *code, json_t *details,
 	json_t *err;
 
 	vsnprintf(message, sizeof message, fmt, ap);
+	http_utf8_scrub(message);
 	err = json_pack("{s:s, s:s}", "code", code, "message", message);
 	if (details != NULL)
 		json_object_set_new(err, "details", details);
@@ -877,6 +935,41 @@ http_route_error(struct req *r, enum router_status st)
 	}
 }
 
+/*
+ * What evhttp 2.1 lets through but RFC 9112 says a server must refuse: a
+ * header name that is not a token (5: "Idempotency Key"), and more than
+ * one Content-Length (6.3), on which evhttp silently takes the first, a
+ * request-smuggling vector behind a proxy that takes the last.  False
+ * after answering.
+ */
+static bool
+http_headers_ok(struct req *r)
+{
+	static const char token[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				    "!#$%&'*+-.^_`|~";
+	struct evkeyval *h;
+	int lengths = 0;
+
+	TAILQ_FOREACH(h, evhttp_request_get_input_headers(r->ev), next)
+	{
+		if (h->key[0] == '\0' ||
+		    h->key[strspn(h->key, token)] != '\0') {
+			http_reply_error(r, 400, "bad_header",
+					 "a header name is malformed");
+			return false;
+		}
+		lengths += strcasecmp(h->key, "Content-Length") == 0;
+	}
+	if (lengths > 1) {
+		http_reply_error(r, 400, "bad_header",
+				 "the request has more than one "
+				 "Content-Length");
+		return false;
+	}
+	return true;
+}
+
 /* evhttp's one callback: every request starts here. */
 static void
 http_dispatch(struct evhttp_request *ev, void *arg)
@@ -905,6 +998,8 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	snprintf(r->client, sizeof r->client, "%s", peer ? peer : "-");
 
 	r->method = http_method(evhttp_request_get_command(ev));
+	if (!http_headers_ok(r))
+		return;
 	if (uri == NULL || uri[0] != '/') {
 		http_reply_error(r, 400, "bad_path",
 				 "the request target must be a path");
@@ -970,10 +1065,13 @@ http_new(struct server *srv, char **err)
 	evhttp_set_timeout(http->evhttp, cfg->idle_timeout_s);
 	evhttp_set_default_content_type(http->evhttp,
 					"application/json; charset=utf-8");
+	/* TRACE and CONNECT reach the router, which answers 405 with Allow in
+	 * JSON, where evhttp would answer its own HTML 501. */
 	evhttp_set_allowed_methods(
 	    http->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 			      EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
-			      EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+			      EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+			      EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	bound = evhttp_bind_socket_with_handle(http->evhttp, cfg->listen,
 					       (ev_uint16_t)cfg->port);
 	if (bound == NULL) {
