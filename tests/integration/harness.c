@@ -1,7 +1,8 @@
 /*
  * The integration-test harness (harness.h): child processes for
  * deploy/pg-local, certs/make-dev-certs and pingshend; an HTTPS client on
- * libcurl; direct database checks on libpq; and an audit-chain verifier
+ * libcurl, and a raw one on OpenSSL for bytes libcurl will not send; direct
+ * database checks on libpq, pg_dump included; and an audit-chain verifier
  * written from API.md's description, not from the server's audit.c, so the
  * tests check the documented format rather than the code against itself.
  *
@@ -29,12 +30,16 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -1037,6 +1042,168 @@ it_send_json(const char *method, const char *path, const char *token,
 	return resp;
 }
 
+/* ---- raw requests ---- */
+
+/* Content-Length of a head, or -1 when it has none we can read. */
+static long long
+it_raw_length(const struct it_resp *resp)
+{
+	const char *v = it_header(resp, "Content-Length");
+	char *end;
+	long long n;
+
+	if (v == NULL)
+		return -1;
+	n = strtoll(v, &end, 10);
+	return end != v && n >= 0 ? n : -1;
+}
+
+/* The status line and header lines of head[0..len) into resp. */
+static void
+it_raw_head(struct it_resp *resp, const char *head, size_t len)
+{
+	const char *p = head, *end = head + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (p == head) {
+			if (n > 9 && memcmp(p, "HTTP/1.", 7) == 0)
+				resp->status = strtol(p + 9, NULL, 10);
+		} else if (n > 0) {
+			resp->headers = it_xrealloc(resp->headers,
+						    (resp->n_headers + 1) *
+							sizeof *resp->headers);
+			resp->headers[resp->n_headers] = it_xmalloc(n + 1);
+			memcpy(resp->headers[resp->n_headers], p, n);
+			resp->headers[resp->n_headers][n] = '\0';
+			resp->n_headers++;
+		}
+		p = next;
+	}
+}
+
+/* A TLS connection to the current server, or NULL with why in resp. */
+static SSL *
+it_raw_connect(struct it_resp *resp)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	struct timeval tv = {IT_REQUEST_TIMEOUT_MS / 1000, 0};
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = NULL;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (ctx == NULL || fd < 0 || it_env.current == NULL)
+		it_die("it_raw: no TLS context, socket or server");
+	a.sin_port = htons((uint16_t)it_env.current->port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* Bounded both ways: a server that never answers fails the request
+	 * instead of hanging the test. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (SSL_CTX_load_verify_locations(ctx, it_env.ca, NULL) != 1)
+		it_die("it_raw: cannot load %s", it_env.ca);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		snprintf(resp->errbuf, sizeof resp->errbuf, "connect: %s",
+			 strerror(errno));
+		goto out;
+	}
+	ssl = SSL_new(ctx);
+	if (ssl == NULL || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+							 "127.0.0.1") != 1)
+		it_die("it_raw: SSL_new failed");
+	SSL_set_fd(ssl, fd);
+	if (SSL_connect(ssl) != 1) {
+		snprintf(resp->errbuf, sizeof resp->errbuf,
+			 "TLS handshake failed");
+		ERR_clear_error();
+		SSL_free(ssl);
+		ssl = NULL;
+		goto out;
+	}
+	fd = -1; /* the SSL's now: it_raw closes it */
+out:
+	if (fd >= 0)
+		close(fd);
+	SSL_CTX_free(ctx);
+	return ssl;
+}
+
+struct it_resp *
+it_raw(const void *bytes, size_t len)
+{
+	struct it_resp *resp = it_resp_new();
+	SSL *ssl = it_raw_connect(resp);
+	const char *p = bytes, *ct;
+	size_t sent = 0, got = 0, cap = 0, head = 0, want = SIZE_MAX;
+	char *buf = NULL, *blank;
+	int n;
+
+	resp->curl = CURLE_RECV_ERROR;
+	if (ssl == NULL)
+		return resp;
+	/* A server that refuses early may close before it read it all. */
+	while (sent < len) {
+		size_t chunk = len - sent > 65536 ? 65536 : len - sent;
+
+		if ((n = SSL_write(ssl, p + sent, (int)chunk)) <= 0)
+			break;
+		sent += (size_t)n;
+	}
+	ERR_clear_error();
+	while (got < want) {
+		if (cap - got < 16384) {
+			cap = cap ? 2 * cap : 65536;
+			buf = it_xrealloc(buf, cap + 1);
+		}
+		n = SSL_read(ssl, buf + got, (int)(cap - got));
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		buf[got] = '\0';
+		if (head == 0 && (blank = strstr(buf, "\r\n\r\n")) != NULL) {
+			long long cl;
+
+			head = (size_t)(blank - buf) + 4;
+			it_raw_head(resp, buf, head - 2);
+			cl = it_raw_length(resp);
+			if (cl >= 0)
+				want = head + (size_t)cl;
+		}
+	}
+	ERR_clear_error();
+	close(SSL_get_fd(ssl));
+	SSL_free(ssl);
+	if (head == 0) {
+		resp->status = 0;
+		snprintf(resp->errbuf, sizeof resp->errbuf,
+			 "no answer (%zu bytes)", got);
+		free(buf);
+		return resp;
+	}
+	if (got > want)
+		got = want;
+	resp->curl = CURLE_OK;
+	free(resp->body);
+	resp->body_len = got - head;
+	resp->body = it_xmalloc(resp->body_len + 1);
+	memcpy(resp->body, buf + head, resp->body_len);
+	resp->body[resp->body_len] = '\0';
+	free(buf);
+	ct = it_header(resp, "Content-Type");
+	if (resp->body_len > 0 && ct != NULL &&
+	    strncmp(ct, "application/json", 16) == 0)
+		resp->json = json_loadb(resp->body, resp->body_len,
+					JSON_REJECT_DUPLICATES, NULL);
+	return resp;
+}
+
 void
 it_assert_status(const struct it_resp *resp, long status)
 {
@@ -1245,6 +1412,104 @@ it_assert_unchanged(const struct it_snapshot *before, const char *what)
 			    now.idempotency_keys);
 		fail();
 	}
+}
+
+/* pg_dump's output is far smaller for any database these tests build. */
+#define IT_DUMP_MAX (32u << 20)
+
+static int
+it_line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *
+it_db_dump(void)
+{
+	char *argv[] = {"/usr/bin/env", "pg_dump",	   "--data-only",
+			"--no-owner",	"--no-privileges", "--no-comments",
+			"--dbname",	it_env.conninfo,   NULL};
+	char *raw = it_xmalloc(IT_DUMP_MAX), *out, *line, *save = NULL;
+	char **rows = NULL;
+	size_t n_rows = 0, cap_rows = 0, w = 0, len;
+	bool in_copy = false;
+
+	if (it_run(argv, NULL, raw, IT_DUMP_MAX) != 0)
+		it_die("pg_dump failed");
+	len = strlen(raw);
+	if (len + 1 >= IT_DUMP_MAX)
+		it_die("pg_dump printed more than %u bytes", IT_DUMP_MAX);
+	out = it_xmalloc(len + 2);
+	/* COPY prints rows in storage order, which an update rolled back
+	 * may change: each table's rows are sorted. */
+	for (line = strtok_r(raw, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (in_copy && strcmp(line, "\\.") != 0) {
+			if (n_rows == cap_rows) {
+				cap_rows = cap_rows ? 2 * cap_rows : 256;
+				rows =
+				    it_xrealloc(rows, cap_rows * sizeof *rows);
+			}
+			rows[n_rows++] = line;
+			continue;
+		}
+		if (in_copy) {
+			qsort(rows, n_rows, sizeof *rows, it_line_cmp);
+			for (size_t i = 0; i < n_rows; i++)
+				w += (size_t)sprintf(out + w, "%s\n", rows[i]);
+			n_rows = 0;
+			in_copy = false;
+		}
+		/* Comments, and the random key newer pg_dumps guard their
+		 * output with (\restrict), differ between equal databases. */
+		if (strncmp(line, "--", 2) == 0 ||
+		    strncmp(line, "\\restrict ", 10) == 0 ||
+		    strncmp(line, "\\unrestrict ", 12) == 0)
+			continue;
+		in_copy = strncmp(line, "COPY ", 5) == 0;
+		w += (size_t)sprintf(out + w, "%s\n", line);
+	}
+	if (in_copy)
+		it_die("pg_dump's output ends inside a COPY");
+	out[w] = '\0';
+	free(rows);
+	free(raw);
+	return out;
+}
+
+void
+it_db_fingerprint(char out[33])
+{
+	/* One subquery a table (its rows as text, sorted) or sequence. */
+	static const char parts_sql[] =
+	    "SELECT string_agg(CASE WHEN c.relkind = 'S' THEN"
+	    " format('(SELECT %L || '':'' || last_value || '':'' || is_called"
+	    " FROM %I.%I)', c.relname, n.nspname, c.relname)"
+	    " ELSE format('(SELECT %L || '':'' || coalesce(md5(string_agg("
+	    "t::text, E''\\n'' ORDER BY t::text)), '''') FROM %I.%I t)',"
+	    " c.relname, n.nspname, c.relname) END, ' UNION ALL '"
+	    " ORDER BY c.relname)"
+	    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	    " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S')";
+	PGresult *res = it_db_exec(parts_sql);
+	char *sql;
+	size_t len;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    PQgetisnull(res, 0, 0))
+		it_die("fingerprint: %s", PQresultErrorMessage(res));
+	len = strlen(PQgetvalue(res, 0, 0)) + 128;
+	sql = it_xmalloc(len);
+	snprintf(sql, len,
+		 "SELECT md5(string_agg(x, E'\\n' ORDER BY x)) FROM (%s) s(x)",
+		 PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = it_db_exec(sql);
+	free(sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		it_die("fingerprint: %s", PQresultErrorMessage(res));
+	snprintf(out, 33, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
 }
 
 /* ---- audit ---- */

@@ -118,6 +118,16 @@ struct it_resp *it_send_json(const char *method, const char *path,
 			     const char *token, json_t *body);
 void it_resp_free(struct it_resp *resp);
 
+/*
+ * Sends len bytes exactly as given (a whole HTTP request, which should ask
+ * for Connection: close) over a new TLS connection to the current server,
+ * verifying its certificate, and returns the answer read up to its
+ * Content-Length or the server's close: status 0 when none came.  For what
+ * libcurl refuses to send: raw CR or LF in a header, bytes no URL holds.
+ * The answer gets none of it_do's checks; the caller frees it.
+ */
+struct it_resp *it_raw(const void *bytes, size_t len);
+
 /* The value of the answer's first header called name, or NULL. */
 const char *it_header(const struct it_resp *resp, const char *name);
 /* How many header lines called name the answer has. */
@@ -168,6 +178,17 @@ void it_snapshot(struct it_snapshot *s);
 /* Fails the test unless the database still matches before; what names
  * the request in the failure message. */
 void it_assert_unchanged(const struct it_snapshot *before, const char *what);
+
+/*
+ * Every row of every table and the state of every sequence, as pg_dump
+ * --data-only prints them, with each table's rows sorted: two dumps are
+ * equal exactly when the data is, wherever PostgreSQL keeps the rows.  The
+ * text is NUL-terminated; the caller frees it.
+ */
+char *it_db_dump(void);
+/* The MD5 of the same content in one query, cheap enough to take around
+ * every request: 32 hex digits and a NUL into out. */
+void it_db_fingerprint(char out[33]);
 
 /* ---- audit ---- */
 
