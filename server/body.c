@@ -173,8 +173,10 @@ body_time(struct req *r, const char *field, bool required, const char **out)
 {
 	const char *s, *p;
 
-	if (!body_string(r, field, required, 1, 64, out) || *out == NULL)
-		return *out != NULL || !required ? true : false;
+	if (!body_string(r, field, required, 1, 64, out))
+		return false;
+	if (*out == NULL)
+		return true; /* absent, and not required */
 	s = *out;
 	p = s + 19;
 	if (strlen(s) < 20 || !body_shape(s, "dddd-dd-ddTdd:dd:dd", 19))

@@ -13,7 +13,8 @@ dec_parse(const char *s, size_t len, int decimals, int64_t max, int64_t *out)
 	if (decimals < 0 || decimals > DEC_MAX_DECIMALS || max < 0)
 		return false;
 	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, int_digits++) {
-		if (v > (max - (s[i] - '0')) / 10)
+		/* max < digit: (max - digit) / 10 would round up to 0 */
+		if (max < s[i] - '0' || v > (max - (s[i] - '0')) / 10)
 			return false;
 		v = v * 10 + (s[i] - '0');
 	}
@@ -24,7 +25,7 @@ dec_parse(const char *s, size_t len, int decimals, int64_t max, int64_t *out)
 		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
 			if (++frac_digits > decimals)
 				return false;
-			if (v > (max - (s[i] - '0')) / 10)
+			if (max < s[i] - '0' || v > (max - (s[i] - '0')) / 10)
 				return false;
 			v = v * 10 + (s[i] - '0');
 		}
