@@ -307,7 +307,7 @@ bench_cpu_ms() {
 	for bench_p in "$@"; do
 		cat "/proc/$bench_p/stat" 2>/dev/null || true
 	done | awk -v hz="$(getconf CLK_TCK)" '
-	{ sub(/^.*\) /, ""); t += $12 + $13 } END { print t * 1000 / hz }'
+	{ sub(/^.*\) /, ""); t += $12 + $13 } END { printf "%d\n", t * 1000 / hz }'
 }
 
 # bench_db_cpu_ms: bench_cpu_ms of the throwaway cluster's processes (the
