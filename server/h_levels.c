@@ -79,15 +79,10 @@ levels_confirmed(struct req *r, const PGresult *res, int *status)
 static bool
 levels_is_leaf(const json_t *pool, const char *code)
 {
-	json_t *items = kind_weighting_items(pool), *x, *row;
-	bool found = false;
+	json_t *items = kind_weighting_items(pool), *row;
+	bool found = meeting_has_item(items, code);
 	size_t i;
 
-	json_array_foreach(items, i, x)
-	{
-		if (strcmp(json_string_value(x), code) == 0)
-			found = true;
-	}
 	json_decref(items);
 	if (!found)
 		return false;

@@ -74,20 +74,6 @@ kind_selection_items(const json_t *pool)
 	return out;
 }
 
-static bool
-selection_has_item(const json_t *items, const char *code)
-{
-	size_t i;
-	json_t *x;
-
-	json_array_foreach(items, i, x)
-	{
-		if (strcmp(json_string_value(x), code) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* One vote, checked against the round's items and the votes before it;
  * false after answering. */
 static bool
@@ -106,7 +92,7 @@ selection_vote_ok(struct req *r, const json_t *votes, size_t i,
 				 "\"comment\"?}");
 		return false;
 	}
-	if (!selection_has_item(items, item)) {
+	if (!meeting_has_item(items, item)) {
 		body_item_error(r, "unknown_item", item,
 				"not an item of this round");
 		return false;
@@ -196,7 +182,7 @@ kind_selection_previous(const json_t *results, const json_t *own,
 		const char *code =
 		    json_string_value(json_object_get(x, "item"));
 
-		if (code == NULL || !selection_has_item(items, code))
+		if (code == NULL || !meeting_has_item(items, code))
 			continue;
 		json_array_append_new(
 		    out,

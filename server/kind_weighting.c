@@ -69,20 +69,6 @@ group_json(const char *code)
 	return n ? json_stringn(code, n) : json_null();
 }
 
-static bool
-has_item(const json_t *items, const char *code)
-{
-	size_t i;
-	json_t *x;
-
-	json_array_foreach(items, i, x)
-	{
-		if (strcmp(json_string_value(x), code) == 0)
-			return true;
-	}
-	return false;
-}
-
 /*
  * A leaf as far as the round can tell: no item of the round is its child.
  * Rounds cover whole sibling groups but not the groups below them, so a
@@ -295,7 +281,7 @@ read_weight(struct req *r, const json_t *weights, size_t i, const json_t *items,
 			  "each weight is {\"item\", \"weight\"}");
 		return false;
 	}
-	if (!has_item(items, item)) {
+	if (!meeting_has_item(items, item)) {
 		body_item_error(r, "unknown_item", item,
 				"not an item of this round");
 		return false;
@@ -331,7 +317,7 @@ read_level(struct req *r, const json_t *levels, size_t i, const json_t *items,
 			  "each advanced level is {\"item\", \"text\"}");
 		return false;
 	}
-	if (!has_item(items, item) || !is_leaf(items, item)) {
+	if (!meeting_has_item(items, item) || !is_leaf(items, item)) {
 		body_item_error(r, "unknown_item", item,
 				"not a leaf indicator of this round");
 		return false;
@@ -507,7 +493,7 @@ kind_weighting_previous(const json_t *results, const json_t *own,
 		    json_string_value(json_object_get(x, "item"));
 		int64_t mine;
 
-		if (code == NULL || !has_item(items, code))
+		if (code == NULL || !meeting_has_item(items, code))
 			continue;
 		mine = weight_of(json_object_get(own, "weights"), code);
 		json_array_append_new(

@@ -168,6 +168,20 @@ meeting_json(const struct meeting_row *m)
 }
 
 bool
+meeting_has_item(const json_t *items, const char *code)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(items, i, x)
+	{
+		if (strcmp(json_string_value(x), code) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
 meeting_rules_parse(const json_t *rules, struct meeting_rules *out)
 {
 	const char *method =

@@ -69,6 +69,9 @@ json_t *meeting_consensus_json(const json_t *rules);
 /* The meeting as GET /meetings/{id} shows it (new reference). */
 json_t *meeting_json(const struct meeting_row *m);
 
+/* Whether the JSON array of codes items holds code. */
+bool meeting_has_item(const json_t *items, const char *code);
+
 /* Parses stored rules; false when they are malformed (a server bug). */
 bool meeting_rules_parse(const json_t *rules, struct meeting_rules *out);
 
