@@ -1060,6 +1060,11 @@ http_new(struct server *srv, char **err)
 	evhttp_set_bevcb(http->evhttp, http_bevcb, http);
 	evhttp_set_gencb(http->evhttp, http_dispatch, http);
 	evhttp_set_max_body_size(http->evhttp, (ev_ssize_t)cfg->max_body_bytes);
+	/* Read and drop an oversized body before answering 413: closing while
+	 * the client still sends makes its kernel see a reset, and the client
+	 * a broken pipe instead of the answer. The receive deadline bounds
+	 * how long that reading may take. */
+	evhttp_set_flags(http->evhttp, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_max_headers_size(http->evhttp,
 				    (ev_ssize_t)cfg->max_header_bytes);
 	evhttp_set_timeout(http->evhttp, cfg->idle_timeout_s);

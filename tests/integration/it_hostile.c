@@ -33,6 +33,9 @@
 /* Small enough to exceed cheaply, large enough for every string limit
  * and for 30,000 nested arrays. */
 #define HX_MAX_BODY "131072"
+/* The receive deadline: what a request that never ends costs the suite,
+ * long enough for every other request on a loaded machine. */
+#define HX_DEADLINE_MS "3000"
 
 /* ---- the people and the fixtures ---- */
 
@@ -554,6 +557,7 @@ static const char *const server_args[] = {
     "--scrypt-log2-n=" IT_FAST_SCRYPT,
     "--login-max-failures=1000",
     "--max-body-bytes=" HX_MAX_BODY,
+    "--request-timeout-ms=" HX_DEADLINE_MS,
     NULL,
 };
 
@@ -1837,12 +1841,13 @@ static const struct hx_case cases[] = {
 	"unsupported_media_type"),
     HDR("no Content-Type", "POST", EV "{ESEL}/consultations", CONSULT(""),
 	"Content-Type:", "sec1", 415, "unsupported_media_type"),
-    /* evhttp answers 413 from the headers and closes: without waiting for
-     * a 100 Continue, the client may still be sending and see a broken
-     * pipe instead of the answer. */
+    /* The client sends the whole body at once, without waiting for a 100
+     * Continue: the server must read it before answering. */
     HDR("body past the limit", "POST", V1 "/evaluations",
-	"{\"title\":\"{X:140000}\"}", "Expect: 100-continue", "sec1", 413,
-	NULL),
+	"{\"title\":\"{X:140000}\"}", "Expect:", "sec1", 413, NULL),
+    HDR("body past the limit, waiting for 100 Continue", "POST",
+	V1 "/evaluations", "{\"title\":\"{X:140000}\"}", "Expect: 100-continue",
+	"sec1", 413, NULL),
 
     /* ---- query strings ---- */
     BAD("role filter SQL injection", "GET", V1 "/users?role=admin'--", NULL,
@@ -2101,11 +2106,13 @@ static const struct hx_raw raws[] = {
      "Authorization: Bearer {T:sec1}\r\nContent-Type: "
      "application/json\r\nContent-Length: -1\r\n\r\n{}",
      NULL, 400, NULL},
+    /* The server reads an oversized body before answering 413; one it
+     * could never finish reading is cut at the receive deadline. */
     {"Content-Length past 2^63", "POST /api/v1/evaluations HTTP/1.1",
      "Authorization: Bearer {T:sec1}\r\nContent-Type: "
      "application/json\r\nContent-Length: "
      "99999999999999999999\r\n\r\n{}",
-     NULL, 413, NULL},
+     NULL, 0, NULL},
     {"smuggled second request", "POST /api/v1/meetings/{M1B}/rounds HTTP/1.1",
      "Authorization: Bearer {T:sec1}\r\nContent-Type: "
      "application/json\r\nContent-Length: 0\r\nTransfer-Encoding: "
@@ -2232,7 +2239,7 @@ hx_judge(const char *what, const char *method, const struct it_resp *r,
 		ok = false;
 	} else if (code != NULL) {
 		why = error_shape(r, code);
-	} else if (status < 300 && r->json == NULL) {
+	} else if (status > 0 && status < 300 && r->json == NULL) {
 		why = "the body is not JSON";
 	} else if (status >= 400 && error_shape(r, NULL) != NULL) {
 		tally.html++;
