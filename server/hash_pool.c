@@ -6,7 +6,7 @@
  * worker), and by max_queue + workers jobs whose callback has not run yet,
  * which keeps the pipe from ever filling (see hash_pool_post).
  */
-/* pipe2 is a GNU extension in glibc 2.36. */
+/* pipe2 and gettid are GNU extensions in glibc 2.36. */
 #define _GNU_SOURCE
 #include "hash_pool.h"
 
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -145,6 +146,12 @@ hash_pool_worker(void *arg)
 	struct hash_pool *pool = arg;
 	struct hash_pool_job *job;
 
+	/* A login may wait; a request on the loop should not wait behind
+	 * one. On a busy machine equal priority lets each scrypt take its
+	 * full time slices from the loop's core; Linux sets nice per
+	 * thread, so this lowers the worker alone. Failure only costs
+	 * latency. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
 	for (;;) {
 		pthread_mutex_lock(&pool->lock);
 		while (!pool->stop && pool->head == NULL)
