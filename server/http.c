@@ -584,6 +584,17 @@ http_stream_start(struct req *r, const char *content_type,
 	struct timeval write_tv = {r->srv->cfg->idle_timeout_s, 0};
 
 	http_add_headers(r, content_type);
+	/* A stream may stay open for hours and needs only its connection:
+	 * the handler's state (a whole meeting row, say), the body and the
+	 * account go now rather than with the request. */
+	if (r->state_free != NULL)
+		r->state_free(r->state);
+	r->state = NULL;
+	r->state_free = NULL;
+	json_decref(r->body);
+	r->body = NULL;
+	json_decref(r->user.json);
+	r->user.json = NULL;
 	r->streaming = true;
 	r->stream_gone = gone;
 	r->stream_arg = arg;

@@ -139,10 +139,12 @@ bool req_unref(struct req *r);
 
 /*
  * Streaming answers (Server-Sent Events).  http_stream_start sends the
- * headers; the request stays unanswered until http_stream_end.  When the
- * client leaves, gone(r) runs once and the stream is over: the caller must
- * not use r after it.  http_stream_send returns false when the client's
- * unsent output exceeds cap bytes (a slow reader).
+ * headers and frees r's handler state, body and user.json (the caller
+ * must not use them after); the request stays unanswered until
+ * http_stream_end.  When the client leaves, gone(r) runs once and the
+ * stream is over: the caller must not use r after it.  http_stream_send
+ * returns false when the client's unsent output exceeds cap bytes (a slow
+ * reader).
  */
 void http_stream_start(struct req *r, const char *content_type,
 		       void (*gone)(struct req *r, void *arg), void *arg);

@@ -50,6 +50,10 @@ tls_ctx_new(const char *cert_file, const char *key_file, char **err)
 	 * client: every cipher offered is strong. */
 	SSL_CTX_set_options(ctx,
 			    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+	/* An idle connection (an event stream, a kept-alive client) gives
+	 * back its record buffers: about 12 KB each, which 10,000 streams
+	 * would otherwise hold. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
 		*err = tls_error("loading the certificate", cert_file);
 		SSL_CTX_free(ctx);
