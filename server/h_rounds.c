@@ -376,22 +376,31 @@ round_item_result(const char *code, const int64_t *v, size_t n,
 	    meeting_stat_json(true, st.max, 2), "consensus", cons.reached);
 }
 
-/* The score (hundredths) a ballot gives item, or -1. */
-static int64_t
-round_score_of(const json_t *scores, const char *item)
+/*
+ * Fills row[0..n_items) with the scores (hundredths) one ballot gives the
+ * round's items, -1 where it gives none.  columns maps each item's code to
+ * its index: one pass over the ballot, where a search per item would make
+ * a 1,000 x 100 round cost 5 million comparisons.
+ */
+static void
+round_ballot_row(const json_t *scores, const json_t *columns, int64_t *row,
+		 size_t n_items)
 {
 	size_t i;
 	json_t *s;
 
+	for (size_t k = 0; k < n_items; k++)
+		row[k] = -1;
 	json_array_foreach(scores, i, s)
 	{
 		const char *code =
 		    json_string_value(json_object_get(s, "item"));
+		json_t *k = code ? json_object_get(columns, code) : NULL;
 
-		if (code != NULL && strcmp(code, item) == 0)
-			return json_integer_value(json_object_get(s, "score"));
+		if (k != NULL)
+			row[json_integer_value(k)] =
+			    json_integer_value(json_object_get(s, "score"));
 	}
-	return -1;
 }
 
 /* A scoring round's per item results and Kendall's W over the panel
@@ -403,19 +412,24 @@ round_scoring_items(json_t *const *ballots, size_t m, const json_t *round_items,
 	size_t n_items = json_array_size(round_items);
 	int64_t *matrix = xcalloc(m * n_items + 1, sizeof *matrix);
 	int64_t *column = xcalloc(m + 1, sizeof *column);
-	json_t *items = json_array();
+	json_t *items = json_array(), *columns = json_object();
 	struct kendall kw;
 
+	for (size_t k = 0; k < n_items; k++)
+		json_object_set_new(
+		    columns, json_string_value(json_array_get(round_items, k)),
+		    json_integer((json_int_t)k));
+	for (size_t e = 0; e < m; e++)
+		round_ballot_row(ballots[e], columns, matrix + e * n_items,
+				 n_items);
+	json_decref(columns);
 	for (size_t k = 0; k < n_items; k++) {
-		const char *code =
-		    json_string_value(json_array_get(round_items, k));
-
-		for (size_t e = 0; e < m; e++) {
-			column[e] = round_score_of(ballots[e], code);
-			matrix[e * n_items + k] = column[e];
-		}
+		for (size_t e = 0; e < m; e++)
+			column[e] = matrix[e * n_items + k];
 		json_array_append_new(
-		    items, round_item_result(code, column, m, rules));
+		    items, round_item_result(json_string_value(json_array_get(
+						 round_items, k)),
+					     column, m, rules));
 	}
 	*panel = json_null();
 	if (kendall_w(matrix, m, n_items, &kw) == 0)
