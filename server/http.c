@@ -981,34 +981,18 @@ http_headers_ok(struct req *r)
 	return true;
 }
 
-/* evhttp's one callback: every request starts here. */
+/*
+ * Everything a request goes through before its handler that needs no
+ * connection: the fuzz harness (tests/fuzz/fuzz_server.c) runs it on
+ * requests it builds itself.
+ */
 static void
-http_dispatch(struct evhttp_request *ev, void *arg)
+http_route(struct req *r)
 {
-	struct http *http = arg;
-	struct req *r = xcalloc(1, sizeof *r);
-	struct http_conn *hc = http_conn_of(ev);
-	const char *uri = evhttp_request_get_uri(ev), *q;
-	unsigned char rnd[8];
-	char *peer = NULL;
-	ev_uint16_t port;
+	const char *uri = evhttp_request_get_uri(r->ev), *q;
 	enum router_status st;
 	int flags;
 
-	if (hc != NULL)
-		evtimer_del(hc->deadline);
-	http->active++;
-	r->srv = http->srv;
-	r->ev = ev;
-	clock_gettime(CLOCK_MONOTONIC, &r->start);
-	RAND_bytes(rnd, sizeof rnd);
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
-	evhttp_connection_get_peer(evhttp_request_get_connection(ev), &peer,
-				   &port);
-	snprintf(r->client, sizeof r->client, "%s", peer ? peer : "-");
-
-	r->method = http_method(evhttp_request_get_command(ev));
 	if (!http_headers_ok(r))
 		return;
 	if (uri == NULL || uri[0] != '/') {
@@ -1046,6 +1030,33 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	} else {
 		http_run_handler(r);
 	}
+}
+
+/* evhttp's one callback: every request starts here. */
+static void
+http_dispatch(struct evhttp_request *ev, void *arg)
+{
+	struct http *http = arg;
+	struct req *r = xcalloc(1, sizeof *r);
+	struct http_conn *hc = http_conn_of(ev);
+	unsigned char rnd[8];
+	char *peer = NULL;
+	ev_uint16_t port;
+
+	if (hc != NULL)
+		evtimer_del(hc->deadline);
+	http->active++;
+	r->srv = http->srv;
+	r->ev = ev;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	RAND_bytes(rnd, sizeof rnd);
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
+	evhttp_connection_get_peer(evhttp_request_get_connection(ev), &peer,
+				   &port);
+	snprintf(r->client, sizeof r->client, "%s", peer ? peer : "-");
+	r->method = http_method(evhttp_request_get_command(ev));
+	http_route(r);
 }
 
 /* ---- life cycle ---- */

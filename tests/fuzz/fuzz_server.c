@@ -408,54 +408,6 @@ fuzz_command(int method)
 	return EVHTTP_REQ_TRACE;
 }
 
-/* http_dispatch from where it needs no connection on (after the receive
- * deadline and the peer's address): keep the two in step. */
-static void
-fuzz_dispatch(struct req *r)
-{
-	const char *uri = evhttp_request_get_uri(r->ev), *q;
-	enum router_status st;
-	int flags;
-
-	if (!http_headers_ok(r))
-		return;
-	if (uri == NULL || uri[0] != '/') {
-		http_reply_error(r, 400, "bad_path",
-				 "the request target must be a path");
-		return;
-	}
-	q = strchr(uri, '?');
-	st = router_match(http_routes, http_routes_n, r->method, uri,
-			  q ? (size_t)(q - uri) : strlen(uri), &r->match);
-	if (st != ROUTER_OK) {
-		http_route_error(r, st);
-		return;
-	}
-	if (q != NULL && !router_query_parse(q + 1, strlen(q + 1), &r->query)) {
-		http_reply_error(r, 400, "bad_query",
-				 "the query string is malformed");
-		return;
-	}
-	flags = r->match.route->flags;
-	if ((flags & ROUTE_LOOPBACK) && !http_is_loopback(r->client)) {
-		http_reply_error(r, 403, "forbidden",
-				 "this is served on loopback only");
-		return;
-	}
-	if (r->srv->stopping) {
-		http_reply_error(r, 503, "shutting_down",
-				 "the server is shutting down");
-		return;
-	}
-	if (!(flags & ROUTE_PUBLIC)) {
-		http_authenticate(r);
-	} else if (flags & ROUTE_DB) {
-		req_acquire(r, http_run_handler);
-	} else {
-		http_run_handler(r);
-	}
-}
-
 void
 fuzz_server_run(const struct fuzz_request *rq, struct fuzz_outcome *out)
 {
@@ -500,7 +452,7 @@ fuzz_server_run(const struct fuzz_request *rq, struct fuzz_outcome *out)
 	r->method = http_method(evhttp_request_get_command(ev));
 	/* The harness's own hold: r outlives its answer until checked. */
 	r->refs = 1;
-	fuzz_dispatch(r);
+	http_route(r);
 	fuzz_drain();
 
 	fuzz_check(r->replied, "every request is answered");
