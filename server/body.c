@@ -110,7 +110,7 @@ bool
 query_int(struct req *r, const char *name, int64_t min, int64_t max,
 	  int64_t *out)
 {
-	const char *v = router_query_get(&r->query, name);
+	const char *v = router_query_get(r->query, name);
 	int64_t n = 0;
 
 	if (v == NULL)
@@ -136,19 +136,19 @@ query_int(struct req *r, const char *name, int64_t min, int64_t max,
 bool
 query_only(struct req *r, const char *const *names)
 {
-	for (size_t i = 0; i < r->query.n; i++) {
+	for (size_t i = 0; r->query != NULL && i < r->query->n; i++) {
 		size_t k;
 
 		for (k = 0; names[k] != NULL; k++) {
-			if (strcmp(names[k], r->query.pairs[i].key) == 0)
+			if (strcmp(names[k], r->query->pairs[i].key) == 0)
 				break;
 		}
 		if (names[k] == NULL) {
 			http_reply_error_details(
 			    r, 400, "bad_query",
 			    json_pack("{s:s}", "parameter",
-				      r->query.pairs[i].key),
-			    "unknown parameter \"%s\"", r->query.pairs[i].key);
+				      r->query->pairs[i].key),
+			    "unknown parameter \"%s\"", r->query->pairs[i].key);
 			return false;
 		}
 	}

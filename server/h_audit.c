@@ -140,9 +140,9 @@ h_audit_list(struct req *r)
 		snprintf(q->actor, sizeof q->actor, "%lld", (long long)actor);
 	snprintf(q->limit_text, sizeof q->limit_text, "%lld",
 		 (long long)q->limit + 1);
-	q->action = router_query_get(&r->query, "action");
-	q->from = router_query_get(&r->query, "from");
-	q->to = router_query_get(&r->query, "to");
+	q->action = router_query_get(r->query, "action");
+	q->from = router_query_get(r->query, "from");
+	q->to = router_query_get(r->query, "to");
 	audit_after_flush(r, audit_list_query);
 }
 

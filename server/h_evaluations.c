@@ -463,7 +463,7 @@ eval_table_json(const json_t *nodes, const json_t *item_values,
 static void
 eval_table_got(struct req *r, const PGresult *res)
 {
-	const char *format = router_query_get(&r->query, "format");
+	const char *format = router_query_get(r->query, "format");
 	struct eval_row e;
 	json_t *table;
 
@@ -488,7 +488,7 @@ eval_table_got(struct req *r, const PGresult *res)
 void
 h_evaluations_table(struct req *r)
 {
-	const char *format = router_query_get(&r->query, "format");
+	const char *format = router_query_get(r->query, "format");
 
 	if (!query_only(r, (const char *const[]){"format", NULL}))
 		return;

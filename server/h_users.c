@@ -218,7 +218,7 @@ users_listed(struct req *r, const PGresult *res)
 void
 h_users_list(struct req *r)
 {
-	const char *role = router_query_get(&r->query, "role");
+	const char *role = router_query_get(r->query, "role");
 	int64_t limit = USERS_PAGE_DEFAULT, after = 0;
 	char after_text[24], limit_text[24];
 

@@ -259,6 +259,7 @@ req_free(struct req *r)
 	json_decref(r->user.json);
 	if (r->state_free != NULL)
 		r->state_free(r->state);
+	free(r->query);
 	free(r);
 }
 
@@ -585,8 +586,8 @@ http_stream_start(struct req *r, const char *content_type,
 
 	http_add_headers(r, content_type);
 	/* A stream may stay open for hours and needs only its connection:
-	 * the handler's state (a whole meeting row, say), the body and the
-	 * account go now rather than with the request. */
+	 * the handler's state (a whole meeting row, say), the body, the
+	 * account and the query go now rather than with the request. */
 	if (r->state_free != NULL)
 		r->state_free(r->state);
 	r->state = NULL;
@@ -595,6 +596,8 @@ http_stream_start(struct req *r, const char *content_type,
 	r->body = NULL;
 	json_decref(r->user.json);
 	r->user.json = NULL;
+	free(r->query);
+	r->query = NULL;
 	r->streaming = true;
 	r->stream_gone = gone;
 	r->stream_arg = arg;
@@ -1007,10 +1010,13 @@ http_route(struct req *r)
 		http_route_error(r, st);
 		return;
 	}
-	if (q != NULL && !router_query_parse(q + 1, strlen(q + 1), &r->query)) {
-		http_reply_error(r, 400, "bad_query",
-				 "the query string is malformed");
-		return;
+	if (q != NULL) {
+		r->query = xmalloc(sizeof *r->query);
+		if (!router_query_parse(q + 1, strlen(q + 1), r->query)) {
+			http_reply_error(r, 400, "bad_query",
+					 "the query string is malformed");
+			return;
+		}
 	}
 	flags = r->match.route->flags;
 	if ((flags & ROUTE_LOOPBACK) && !http_is_loopback(r->client)) {

@@ -57,7 +57,9 @@ struct req {
 	char client[48];	   /* peer address */
 	int method;		   /* ROUTER_* */
 	struct route_match match;
-	struct router_query query;
+	/* Allocated only for a query string: it is 4 KB, and an event
+	 * stream keeps its request for hours. NULL when none. */
+	struct router_query *query;
 	json_t *body;	      /* POST/PUT/PATCH: an object ({} when empty) */
 	const char *idem_key; /* Idempotency-Key, or NULL; lives with ev */
 	struct user user;
@@ -139,7 +141,7 @@ bool req_unref(struct req *r);
 
 /*
  * Streaming answers (Server-Sent Events).  http_stream_start sends the
- * headers and frees r's handler state, body and user.json (the caller
+ * headers and frees r's handler state, body, user.json and query (the caller
  * must not use them after); the request stays unanswered until
  * http_stream_end.  When the client leaves, gone(r) runs once and the
  * stream is over: the caller must not use r after it.  http_stream_send

@@ -431,7 +431,7 @@ router_query_parse(const char *q, size_t len, struct router_query *out)
 const char *
 router_query_get(const struct router_query *q, const char *key)
 {
-	if (key == NULL)
+	if (q == NULL || key == NULL)
 		return NULL;
 	for (size_t i = 0; i < q->n; i++)
 		if (strcmp(q->pairs[i].key, key) == 0)

@@ -122,7 +122,7 @@ struct router_query {
  * more than ROUTER_MAX_QUERY pairs.
  */
 bool router_query_parse(const char *q, size_t len, struct router_query *out);
-/* The value of key, or NULL. */
+/* The value of key, or NULL; q may be NULL (no query string). */
 const char *router_query_get(const struct router_query *q, const char *key);
 
 #endif
