@@ -13,7 +13,7 @@
 #include "decimal.h"
 #include "handlers.h"
 #include "stage.h"
-#include "table_csv.h"
+#include "table_cache.h"
 #include "table_json.h"
 #include "txn.h"
 #include "verdict.h"
@@ -51,7 +51,7 @@ eval_json(const PGresult *res, int row)
 }
 
 bool
-eval_row_read(struct req *r, const PGresult *res, struct eval_row *out)
+eval_row_access(struct req *r, const PGresult *res, struct eval_row *out)
 {
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		txn_reply_db_error(r, res);
@@ -69,6 +69,7 @@ eval_row_read(struct req *r, const PGresult *res, struct eval_row *out)
 	if (!stage_parse(PQgetvalue(res, 0, 5), &out->stage))
 		out->stage = STAGE_STANDARDS;
 	out->threshold = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+	out->version = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
 	out->secretary =
 	    r->user.role == ROLE_SECRETARY &&
 	    strtoll(PQgetvalue(res, 0, 10), NULL, 10) == r->user.id;
@@ -81,6 +82,14 @@ eval_row_read(struct req *r, const PGresult *res, struct eval_row *out)
 		return false;
 	}
 	out->json = eval_json(res, 0);
+	return true;
+}
+
+bool
+eval_row_read(struct req *r, const PGresult *res, struct eval_row *out)
+{
+	if (!eval_row_access(r, res, out))
+		return false;
 	out->nodes = json_loads(PQgetvalue(res, 0, 15), 0, NULL);
 	out->item_values = PQgetisnull(res, 0, 16)
 			       ? NULL
@@ -380,7 +389,7 @@ eval_got(struct req *r, const PGresult *res)
 {
 	struct eval_row e;
 
-	if (!eval_row_read(r, res, &e))
+	if (!eval_row_access(r, res, &e))
 		return;
 	http_reply_json(r, 200, json_incref(e.json));
 	eval_row_free(&e);
@@ -460,28 +469,54 @@ eval_table_json(const json_t *nodes, const json_t *item_values,
 			 "advanced");
 }
 
+/* Renders the evaluation's table into the cache from its row; NULL when
+ * the stored table cannot be rendered. */
+static const struct table_cache_entry *
+eval_table_render(struct table_cache *tc, const PGresult *res,
+		  const struct eval_row *e)
+{
+	const struct table_cache_entry *t;
+	json_t *nodes = json_loads(PQgetvalue(res, 0, 15), 0, NULL);
+	json_t *values = PQgetisnull(res, 0, 16)
+			     ? NULL
+			     : json_loads(PQgetvalue(res, 0, 16), 0, NULL);
+	json_t *table = eval_table_json(nodes, values, e->threshold);
+
+	t = table_cache_put(tc, e->id, e->version, table);
+	json_decref(table);
+	json_decref(nodes);
+	json_decref(values);
+	return t;
+}
+
 static void
 eval_table_got(struct req *r, const PGresult *res)
 {
 	const char *format = router_query_get(r->query, "format");
+	const struct table_cache_entry *t;
 	struct eval_row e;
-	json_t *table;
 
-	if (!eval_row_read(r, res, &e))
+	if (!eval_row_access(r, res, &e))
 		return;
-	table = eval_table_json(e.nodes, e.item_values, e.threshold);
-	if (format != NULL && strcmp(format, "csv") == 0) {
-		size_t len;
-		char *csv =
-		    table_csv_render(json_object_get(table, "nodes"), &len);
-
-		http_reply_text(r, 200, "text/csv; charset=utf-8", csv, len);
-		free(csv);
+	t = table_cache_get(r->srv->tables, e.id, e.version);
+	if (t == NULL)
+		t = eval_table_render(r->srv->tables, res, &e);
+	if (t == NULL) {
+		http_reply_error(r, 500, "internal_error",
+				 "the stored table cannot be rendered");
+	} else if (format != NULL && strcmp(format, "csv") == 0) {
+		http_reply_text(r, 200, "text/csv; charset=utf-8", t->csv,
+				t->csv_len);
 	} else {
-		json_object_set_new(table, "evaluation", json_incref(e.json));
-		http_reply_json(r, 200, json_incref(table));
+		char *evaluation = json_dumps(e.json, JSON_COMPACT);
+		char *text =
+		    xasprintf("{%s,\"evaluation\":%s}", t->members, evaluation);
+
+		http_reply_text(r, 200, "application/json; charset=utf-8", text,
+				strlen(text));
+		free(text);
+		free(evaluation);
 	}
-	json_decref(table);
 	eval_row_free(&e);
 }
 

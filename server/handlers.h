@@ -65,10 +65,11 @@ struct eval_row {
 	char id_text[24];
 	enum stage stage;
 	int64_t threshold; /* hundredths */
-	bool secretary;	   /* the caller runs it */
-	bool seated;	   /* the caller holds a seat in one of its meetings */
-	json_t *json;	   /* as GET /evaluations/{id} shows it */
-	json_t *nodes;	   /* the indicator table */
+	int64_t version;
+	bool secretary; /* the caller runs it */
+	bool seated;	/* the caller holds a seat in one of its meetings */
+	json_t *json;	/* as GET /evaluations/{id} shows it */
+	json_t *nodes;	/* the indicator table */
 	json_t *item_values; /* code -> {"num","den"} (hundredths), or NULL */
 };
 
@@ -80,6 +81,8 @@ void eval_load_id(struct req *r, int64_t eval_id, req_result_cb then);
 /* Reads the row and checks the caller may see it; false after answering
  * (404, 403, 503).  Release with eval_row_free. */
 bool eval_row_read(struct req *r, const PGresult *res, struct eval_row *out);
+/* The same without parsing the table: nodes and item_values stay NULL. */
+bool eval_row_access(struct req *r, const PGresult *res, struct eval_row *out);
 void eval_row_free(struct eval_row *e);
 /* The evaluation as GET /evaluations/{id} shows it, from an EVAL row. */
 json_t *eval_json(const PGresult *res, int row);

@@ -28,6 +28,7 @@
 #include "sequencer.h"
 #include "server.h"
 #include "signing.h"
+#include "table_cache.h"
 #include "throttle.h"
 #include "xalloc.h"
 
@@ -197,6 +198,7 @@ main_serve(const struct config *cfg, const char *conninfo)
 	}
 	srv.sequencer = sequencer_new(&srv);
 	srv.events = events_new(&srv);
+	srv.tables = table_cache_new();
 	st.check = evtimer_new(srv.base, main_stop_check, &st);
 	sigterm = evsignal_new(srv.base, SIGTERM, main_signal, &st);
 	sigint = evsignal_new(srv.base, SIGINT, main_signal, &st);
@@ -213,6 +215,7 @@ main_serve(const struct config *cfg, const char *conninfo)
 		!sequencer_busy(srv.sequencer);
 	if (clean) {
 		events_free(srv.events);
+		table_cache_free(srv.tables);
 		sequencer_free(srv.sequencer);
 		http_free(srv.http);
 		hash_pool_free(srv.hashes);

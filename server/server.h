@@ -17,6 +17,7 @@ struct metrics;
 struct throttle;
 struct sequencer;
 struct events;
+struct table_cache;
 struct signing;
 
 struct server {
@@ -29,7 +30,8 @@ struct server {
 	struct throttle *throttle;
 	struct sequencer *sequencer;
 	struct events *events;
-	struct signing *signing; /* the verdict-signing key */
+	struct table_cache *tables; /* rendered indicator tables */
+	struct signing *signing;    /* the verdict-signing key */
 	bool stopping; /* SIGTERM: no new work, finish what is in flight */
 };
 

@@ -25,6 +25,7 @@
 #include "fuzz_server.h"
 #include "fuzz_world.h"
 #include "hash_pool.h"
+#include "table_cache.h"
 #include "throttle.h"
 
 #define FUZZ_MAX_JOBS 64
@@ -83,6 +84,7 @@ fuzz_init(void)
 	 * one input's outcome depend on the others. */
 	fuzz_srv.throttle =
 	    throttle_new(INT_MAX / THROTTLE_ADDRESS_FACTOR - 1, 1);
+	fuzz_srv.tables = table_cache_new();
 	fuzz_world_init();
 }
 
