@@ -605,6 +605,9 @@ http_stream_start(struct req *r, const char *content_type,
 	evcon = evhttp_request_get_connection(r->ev);
 	evhttp_connection_set_closecb(evcon, http_stream_closed, r);
 	evhttp_send_reply_start(r->ev, 200, "OK");
+	/* The headers went out with the status line: a stream need not keep
+	 * them, about 1 KB of small allocations. */
+	evhttp_clear_headers(evhttp_request_get_output_headers(r->ev));
 	/* A stream's client sends nothing: evhttp's idle timeout would cut
 	 * it.  Only writing that stalls (a reader that stopped) ends it. */
 	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), NULL,
