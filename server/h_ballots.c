@@ -134,11 +134,66 @@ ballot_score(const json_t *v, int64_t *out)
  * answering.
  */
 static bool
+ballot_read_score(struct req *r, const json_t *s, const json_t *known,
+		  json_t *seen, json_t *stored)
+{
+	const char *item = json_string_value(json_object_get(s, "item"));
+	json_t *comment = json_object_get(s, "comment"), *entry;
+	int64_t score;
+
+	if (!json_is_object(s) || item == NULL ||
+	    json_object_size(s) > (comment ? 3u : 2u)) {
+		http_reply_error(r, 400, "bad_request",
+				 "each score is {\"item\", \"score\", "
+				 "\"comment\"?}");
+		return false;
+	}
+	if (json_object_get(known, item) == NULL) {
+		body_item_error(r, "unknown_item", item,
+				"not an item of this round");
+		return false;
+	}
+	if (json_object_get(seen, item) != NULL) {
+		body_item_error(r, "duplicate_item", item,
+				"scored twice in one ballot");
+		return false;
+	}
+	if (!ballot_score(json_object_get(s, "score"), &score)) {
+		body_item_error(r, "invalid_score", item,
+				"a score is 0 to 100 with at most two "
+				"decimals");
+		return false;
+	}
+	if (comment != NULL &&
+	    (!json_is_string(comment) ||
+	     json_string_length(comment) > BALLOT_COMMENT_MAX)) {
+		body_item_error(r, "invalid_comment", item,
+				"a comment is text of at most 2000 bytes");
+		return false;
+	}
+	json_object_set_new(seen, item, json_true());
+	entry =
+	    json_pack("{s:s, s:I}", "item", item, "score", (json_int_t)score);
+	if (comment != NULL)
+		json_object_set(entry, "comment", comment);
+	json_array_append_new(stored, entry);
+	return true;
+}
+
+/*
+ * The scores against the round's items: each known, none twice, each a
+ * valid score.  Builds the stored form (hundredths); false after
+ * answering.  Sets, not searches, find the known and the repeated items:
+ * a ballot of 100 scores would otherwise cost 15,000 comparisons.
+ */
+static bool
 ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 {
 	static const char *const fields[] = {"scores", NULL};
-	json_t *scores = json_object_get(r->body, "scores"), *s, *stored;
-	size_t i, k, matched = 0;
+	json_t *scores = json_object_get(r->body, "scores"), *s;
+	json_t *known, *seen, *stored;
+	size_t i;
+	bool ok = true;
 
 	if (!body_only(r, fields))
 		return false;
@@ -150,72 +205,24 @@ ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 		    "\"comment\"?}");
 		return false;
 	}
+	known = meeting_item_set(items);
+	seen = json_object();
 	stored = json_array();
 	json_array_foreach(scores, i, s)
 	{
-		const char *item =
-		    json_string_value(json_object_get(s, "item"));
-		json_t *comment = json_object_get(s, "comment");
-		int64_t score;
-
-		if (!json_is_object(s) || item == NULL ||
-		    json_object_size(s) > (comment ? 3u : 2u)) {
-			json_decref(stored);
-			http_reply_error(r, 400, "bad_request",
-					 "each score is {\"item\", \"score\", "
-					 "\"comment\"?}");
-			return false;
-		}
-		for (k = 0; k < json_array_size(items); k++) {
-			if (strcmp(json_string_value(json_array_get(items, k)),
-				   item) == 0)
-				break;
-		}
-		if (k == json_array_size(items)) {
-			json_decref(stored);
-			body_item_error(r, "unknown_item", item,
-					"not an item of this round");
-			return false;
-		}
-		for (k = 0; k < i; k++) {
-			if (strcmp(json_string_value(json_object_get(
-				       json_array_get(scores, k), "item")),
-				   item) == 0) {
-				json_decref(stored);
-				body_item_error(r, "duplicate_item", item,
-						"scored twice in one ballot");
-				return false;
-			}
-		}
-		if (!ballot_score(json_object_get(s, "score"), &score)) {
-			json_decref(stored);
-			body_item_error(r, "invalid_score", item,
-					"a score is 0 to 100 with at most two "
-					"decimals");
-			return false;
-		}
-		if (comment != NULL &&
-		    (!json_is_string(comment) ||
-		     json_string_length(comment) > BALLOT_COMMENT_MAX)) {
-			json_decref(stored);
-			body_item_error(r, "invalid_comment", item,
-					"a comment is text of at most 2000 "
-					"bytes");
-			return false;
-		}
-		json_array_append_new(stored,
-				      json_pack("{s:s, s:I}", "item", item,
-						"score", (json_int_t)score));
-		if (comment != NULL)
-			json_object_set(json_array_get(stored, i), "comment",
-					comment);
-		matched++;
+		ok = ballot_read_score(r, s, known, seen, stored);
+		if (!ok)
+			break;
 	}
-	c->complete = matched == json_array_size(items);
-	c->n_items = matched;
-	c->scores = json_dumps(stored, JSON_COMPACT);
+	if (ok) {
+		c->complete = json_array_size(stored) == json_array_size(items);
+		c->n_items = json_array_size(stored);
+		c->scores = json_dumps(stored, JSON_COMPACT);
+	}
+	json_decref(known);
+	json_decref(seen);
 	json_decref(stored);
-	return true;
+	return ok;
 }
 
 /*

@@ -181,6 +181,21 @@ meeting_has_item(const json_t *items, const char *code)
 	return false;
 }
 
+json_t *
+meeting_item_set(const json_t *items)
+{
+	json_t *set = json_object(), *x;
+	size_t i;
+
+	json_array_foreach(items, i, x)
+	{
+		if (json_is_string(x))
+			json_object_set_new(set, json_string_value(x),
+					    json_true());
+	}
+	return set;
+}
+
 bool
 meeting_rules_parse(const json_t *rules, struct meeting_rules *out)
 {
