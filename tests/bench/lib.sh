@@ -71,9 +71,11 @@ bench_call() {
 		-H 'Content-Type: application/json' ${4:+-d "$4"}
 }
 
-# The value of "key" in a flat JSON answer (first occurrence).
+# The value of "key" in a JSON answer (first occurrence).  sed reads the
+# whole answer: a reader that stopped early (head) would fail a long
+# answer's writer with SIGPIPE, a silent exit under pipefail.
 bench_field() {
-	grep -o "\"$1\":\"\{0,1\}[^\",}]*" | head -n 1 | sed 's/.*:"\{0,1\}//'
+	grep -o "\"$1\":\"\{0,1\}[^\",}]*" | sed -n '1s/.*:"\{0,1\}//p'
 }
 
 bench_login() {
@@ -175,16 +177,6 @@ bench_experts() {
 		echo "bench_experts: an answer lacks its id or token" >&2
 		return 1
 	fi
-}
-
-# bench_id: the first "id" of the JSON answer on standard input.  Unlike
-# bench_field it reads the whole answer, so a long answer cannot fail its
-# writer with SIGPIPE (a silent exit under pipefail).
-bench_id() {
-	awk 'match($0, /"id":[0-9]+/) && !found {
-		print substr($0, RSTART + 5, RLENGTH - 5)
-		found = 1
-	}'
 }
 
 # bench_psql ARGS...: psql as the database's owner on the throwaway cluster.
