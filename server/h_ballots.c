@@ -128,11 +128,9 @@ ballot_score(const json_t *v, int64_t *out)
 	return false;
 }
 
-/*
- * The scores against the round's items: each known, none twice, each a
- * valid score.  Builds the stored form (hundredths); false after
- * answering.
- */
+/* One score s, checked against the round's items (known, by
+ * meeting_item_index) and the items scored before it (seen), appended to
+ * stored in hundredths; false after answering. */
 static bool
 ballot_read_score(struct req *r, const json_t *s, const json_t *known,
 		  json_t *seen, json_t *stored)
@@ -183,7 +181,7 @@ ballot_read_score(struct req *r, const json_t *s, const json_t *known,
 /*
  * The scores against the round's items: each known, none twice, each a
  * valid score.  Builds the stored form (hundredths); false after
- * answering.  Sets, not searches, find the known and the repeated items:
+ * answering.  Objects, not searches, find the known and the repeated items:
  * a ballot of 100 scores would otherwise cost 15,000 comparisons.
  */
 static bool
@@ -205,7 +203,7 @@ ballot_read_scores(struct req *r, const json_t *items, struct ballot_ctx *c)
 		    "\"comment\"?}");
 		return false;
 	}
-	known = meeting_item_set(items);
+	known = meeting_item_index(items);
 	seen = json_object();
 	stored = json_array();
 	json_array_foreach(scores, i, s)

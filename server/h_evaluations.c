@@ -85,15 +85,22 @@ eval_row_access(struct req *r, const PGresult *res, struct eval_row *out)
 	return true;
 }
 
+/* The table of a row eval_row_access has read. */
+static void
+eval_row_parse_table(const PGresult *res, struct eval_row *out)
+{
+	out->nodes = json_loads(PQgetvalue(res, 0, 15), 0, NULL);
+	out->item_values = PQgetisnull(res, 0, 16)
+			       ? NULL
+			       : json_loads(PQgetvalue(res, 0, 16), 0, NULL);
+}
+
 bool
 eval_row_read(struct req *r, const PGresult *res, struct eval_row *out)
 {
 	if (!eval_row_access(r, res, out))
 		return false;
-	out->nodes = json_loads(PQgetvalue(res, 0, 15), 0, NULL);
-	out->item_values = PQgetisnull(res, 0, 16)
-			       ? NULL
-			       : json_loads(PQgetvalue(res, 0, 16), 0, NULL);
+	eval_row_parse_table(res, out);
 	return true;
 }
 
@@ -473,19 +480,15 @@ eval_table_json(const json_t *nodes, const json_t *item_values,
  * the stored table cannot be rendered. */
 static const struct table_cache_entry *
 eval_table_render(struct table_cache *tc, const PGresult *res,
-		  const struct eval_row *e)
+		  struct eval_row *e)
 {
 	const struct table_cache_entry *t;
-	json_t *nodes = json_loads(PQgetvalue(res, 0, 15), 0, NULL);
-	json_t *values = PQgetisnull(res, 0, 16)
-			     ? NULL
-			     : json_loads(PQgetvalue(res, 0, 16), 0, NULL);
-	json_t *table = eval_table_json(nodes, values, e->threshold);
+	json_t *table;
 
+	eval_row_parse_table(res, e);
+	table = eval_table_json(e->nodes, e->item_values, e->threshold);
 	t = table_cache_put(tc, e->id, e->version, table);
 	json_decref(table);
-	json_decref(nodes);
-	json_decref(values);
 	return t;
 }
 

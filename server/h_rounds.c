@@ -394,28 +394,23 @@ round_item_result(const char *code, const int64_t *v, size_t n,
 }
 
 /* Reads a ballot of stmt_round_score_rows into row[0..n_items), where
- * columns maps each item's code to its index; -1 where it gives no score.
- * False when it names an item not in columns (a server bug). */
+ * columns maps each item's code to its index (meeting_item_index); -1
+ * where it gives no score.  False when it names an item not in columns (a
+ * server bug). */
 static bool
 round_row_parse(const char *text, const json_t *columns, int64_t *row,
 		size_t n_items)
 {
 	const char *p = text;
-	char code[ROUTER_MAX_PARAM_LEN + 1];
 
 	for (size_t k = 0; k < n_items; k++)
 		row[k] = -1;
 	while (*p != '\0') {
 		size_t len = strcspn(p, " ");
-		json_t *k;
+		json_t *k = json_object_getn(columns, p, len);
 		char *end;
 
-		if (len >= sizeof code || p[len] != ' ')
-			return false;
-		memcpy(code, p, len);
-		code[len] = '\0';
-		k = json_object_get(columns, code);
-		if (k == NULL)
+		if (k == NULL || p[len] != ' ')
 			return false;
 		errno = 0;
 		row[json_integer_value(k)] = strtoll(p + len + 1, &end, 10);
@@ -480,12 +475,7 @@ round_ballots_collect(const struct round_ctx *c, const PGresult *res,
 	memset(b, 0, sizeof *b);
 	if (strcmp(c->m.kind, "scoring") == 0) {
 		b->matrix = xcalloc(rows * n_items + 1, sizeof *b->matrix);
-		columns = json_object();
-		for (size_t k = 0; k < n_items; k++)
-			json_object_set_new(columns,
-					    json_string_value(json_array_get(
-						c->round_items, k)),
-					    json_integer((json_int_t)k));
+		columns = meeting_item_index(c->round_items);
 	} else {
 		b->json = xcalloc(rows + 1, sizeof *b->json);
 	}

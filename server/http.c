@@ -251,15 +251,28 @@ http_now_rfc3339(char buf[32])
 	snprintf(buf + n, 32 - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
 }
 
+/* Frees what a request holds for its handler: its state, body, account
+ * and query. */
+static void
+req_drop_payload(struct req *r)
+{
+	if (r->state_free != NULL)
+		r->state_free(r->state);
+	r->state = NULL;
+	r->state_free = NULL;
+	json_decref(r->body);
+	r->body = NULL;
+	json_decref(r->user.json);
+	r->user.json = NULL;
+	free(r->query);
+	r->query = NULL;
+}
+
 static void
 req_free(struct req *r)
 {
 	txn_free(r->txn);
-	json_decref(r->body);
-	json_decref(r->user.json);
-	if (r->state_free != NULL)
-		r->state_free(r->state);
-	free(r->query);
+	req_drop_payload(r);
 	free(r);
 }
 
@@ -588,16 +601,7 @@ http_stream_start(struct req *r, const char *content_type,
 	/* A stream may stay open for hours and needs only its connection:
 	 * the handler's state (a whole meeting row, say), the body, the
 	 * account and the query go now rather than with the request. */
-	if (r->state_free != NULL)
-		r->state_free(r->state);
-	r->state = NULL;
-	r->state_free = NULL;
-	json_decref(r->body);
-	r->body = NULL;
-	json_decref(r->user.json);
-	r->user.json = NULL;
-	free(r->query);
-	r->query = NULL;
+	req_drop_payload(r);
 	r->streaming = true;
 	r->stream_gone = gone;
 	r->stream_arg = arg;

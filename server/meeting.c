@@ -182,18 +182,18 @@ meeting_has_item(const json_t *items, const char *code)
 }
 
 json_t *
-meeting_item_set(const json_t *items)
+meeting_item_index(const json_t *items)
 {
-	json_t *set = json_object(), *x;
+	json_t *index = json_object(), *x;
 	size_t i;
 
 	json_array_foreach(items, i, x)
 	{
 		if (json_is_string(x))
-			json_object_set_new(set, json_string_value(x),
-					    json_true());
+			json_object_set_new(index, json_string_value(x),
+					    json_integer((json_int_t)i));
 	}
-	return set;
+	return index;
 }
 
 bool

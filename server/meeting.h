@@ -71,9 +71,9 @@ json_t *meeting_json(const struct meeting_row *m);
 
 /* Whether the JSON array of codes items holds code. */
 bool meeting_has_item(const json_t *items, const char *code);
-/* The items as a set: an object with each code as a key (new reference),
- * for checking many codes against many items. */
-json_t *meeting_item_set(const json_t *items);
+/* The items as an object from each code to its index in items (new
+ * reference), for finding many codes among many items. */
+json_t *meeting_item_index(const json_t *items);
 
 /* Parses stored rules; false when they are malformed (a server bug). */
 bool meeting_rules_parse(const json_t *rules, struct meeting_rules *out);
